@@ -9,9 +9,9 @@ export default defineConfig({
   engine: 'js',
   schema: 'prisma/schema.prisma',
   migrations: { path: 'prisma/migrations' },
-  // `prisma generate` builds the adapter too but never connects: without a URL
-  // (a fresh clone) it must still get one, or the CLI falls back to downloading
-  // native engines. Commands that connect need DATABASE_URL.
-  adapter: async () =>
-    new PrismaPg(poolConfigFromUrl(process.env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres')),
+  adapter: async () => {
+    const url = process.env.DATABASE_URL;
+    if (!url) throw new Error('DATABASE_URL must be set for Prisma CLI commands');
+    return new PrismaPg(poolConfigFromUrl(url));
+  },
 });
