@@ -128,6 +128,7 @@ CREATE TABLE "Evidence" (
     "kind" TEXT NOT NULL,
     "at" TIMESTAMPTZ(3) NOT NULL,
     "data" JSONB NOT NULL,
+    "key" TEXT NOT NULL,
     "prevHash" TEXT NOT NULL,
     "hash" TEXT NOT NULL,
     "recordedAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
@@ -169,6 +170,7 @@ CREATE TABLE "NoShowRecord" (
     "classifiedBy" TEXT,
     "note" TEXT,
     "expiresAt" TIMESTAMPTZ(3),
+    "nextAttempt" INTEGER,
 
     CONSTRAINT "NoShowRecord_pkey" PRIMARY KEY ("id")
 );
@@ -230,6 +232,9 @@ CREATE UNIQUE INDEX "Interview_subsidiaryId_externalId_key" ON "Interview"("subs
 
 -- CreateIndex
 CREATE UNIQUE INDEX "Evidence_interviewId_seq_key" ON "Evidence"("interviewId", "seq");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Evidence_interviewId_key_key" ON "Evidence"("interviewId", "key");
 
 -- CreateIndex
 CREATE INDEX "Notification_status_dueAt_idx" ON "Notification"("status", "dueAt");

@@ -1,0 +1,23 @@
+/**
+ * The worker's activities, built from their dependencies: tests pass a
+ * database of their own and a transport of their choosing, production passes
+ * the real clients. Workflows import only the type.
+ */
+import type { PrismaClient } from '../lib/database';
+import { createLifecycleActivities } from './lifecycle';
+import { createMessageActivities } from './messages';
+import type { MessageTransport } from './messaging/transport';
+
+export interface ActivityDeps {
+  prisma: PrismaClient;
+  transport: MessageTransport;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createLifecycleActivities(deps.prisma),
+    ...createMessageActivities(deps.prisma, deps.transport),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,46 @@
+import { DateTime } from 'luxon';
+
+export interface MessageContext {
+  point: string;
+  candidateName: string;
+  positionTitle: string;
+  startsAt: Date;
+  timezone: string | null;
+  locale: string | null;
+  joinUrl: string;
+}
+
+export interface RenderedMessage {
+  subject: string;
+  body: string;
+}
+
+type Locale = 'en' | 'zh-CN';
+
+function pickLocale(locale: string | null): Locale {
+  return locale?.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en';
+}
+
+/** The interview time in the candidate's own time zone (UTC when unknown or invalid). */
+export function localTime(startsAt: Date, timezone: string | null, locale: Locale): string {
+  let dt = DateTime.fromJSDate(startsAt, { zone: timezone ?? 'UTC' });
+  if (!dt.isValid) dt = DateTime.fromJSDate(startsAt, { zone: 'UTC' });
+  return dt.setLocale(locale).toFormat(locale === 'zh-CN' ? 'yyyy年M月d日 HH:mm ZZZZ' : 'ccc d LLL yyyy, HH:mm ZZZZ');
+}
+
+export function renderMessage(ctx: MessageContext): RenderedMessage {
+  const locale = pickLocale(ctx.locale);
+  const when = localTime(ctx.startsAt, ctx.timezone, locale);
+  if (locale === 'zh-CN') {
+    const lead = ctx.point === 'confirmation' ? '您的AI面试已确认' : '提醒：您的AI面试即将开始';
+    return {
+      subject: `${lead}：${ctx.positionTitle}`,
+      body: `${ctx.candidateName}，您好！${lead}。\n岗位：${ctx.positionTitle}\n时间：${when}\n面试链接：${ctx.joinUrl}`,
+    };
+  }
+  const lead = ctx.point === 'confirmation' ? 'Your AI interview is confirmed' : 'Reminder: your AI interview is coming up';
+  return {
+    subject: `${lead}: ${ctx.positionTitle}`,
+    body: `Hello ${ctx.candidateName}, ${lead.charAt(0).toLowerCase()}${lead.slice(1)}.\nPosition: ${ctx.positionTitle}\nTime: ${when}\nJoin: ${ctx.joinUrl}`,
+  };
+}

@@ -1,0 +1,49 @@
+import type { FastifyRequest } from 'fastify';
+import type { PrismaClient } from '../lib/database';
+import { decryptSecret, safeEqualHex, signPayload } from '../lib/secrets';
+import { ApiError } from './errors';
+
+/** Signatures older (or newer) than this are rejected as replays. */
+export const SIGNATURE_TOLERANCE_S = 300;
+
+export interface PlatformCaller {
+  apiClientId: string;
+  subsidiaryId: string;
+  groupId: string;
+}
+
+function header(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * Checks `x-api-key` and `x-signature: t=<unix s>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`.
+ * Every failure is a 401 that says which part failed, never which secret was expected.
+ */
+export async function authenticatePlatform(
+  req: FastifyRequest,
+  prisma: PrismaClient,
+  masterKey: Buffer,
+  now = Date.now(),
+): Promise<PlatformCaller> {
+  const keyId = header(req, 'x-api-key');
+  const signature = header(req, 'x-signature');
+  if (!keyId) throw new ApiError(401, 'missing_api_key', 'x-api-key header is required');
+  if (!signature) throw new ApiError(401, 'missing_signature', 'x-signature header is required');
+  const parts = Object.fromEntries(signature.split(',').map((p) => p.trim().split('=', 2) as [string, string]));
+  const t = Number(parts.t);
+  const v1 = parts.v1;
+  if (!Number.isInteger(t) || !v1 || !/^[0-9a-f]{64}$/i.test(v1)) {
+    throw new ApiError(401, 'malformed_signature', 'x-signature must be "t=<unix seconds>,v1=<hex HMAC-SHA256>"');
+  }
+  if (Math.abs(now / 1000 - t) > SIGNATURE_TOLERANCE_S) {
+    throw new ApiError(401, 'stale_signature', `x-signature timestamp is more than ${SIGNATURE_TOLERANCE_S / 60} minutes from now`);
+  }
+  const client = await prisma.apiClient.findUnique({ where: { id: keyId }, include: { subsidiary: true } });
+  if (!client) throw new ApiError(401, 'unknown_api_key', 'x-api-key is not a known key');
+  if (client.status !== 'ACTIVE') throw new ApiError(401, 'revoked_api_key', 'x-api-key has been revoked');
+  const expected = signPayload(decryptSecret(masterKey, client.secretEncrypted), t, req.rawBody ?? '');
+  if (!safeEqualHex(expected, v1)) throw new ApiError(401, 'bad_signature', 'x-signature does not match the body');
+  return { apiClientId: client.id, subsidiaryId: client.subsidiaryId, groupId: client.subsidiary.groupId };
+}

@@ -1,0 +1,153 @@
+/**
+ * POST /v1/events: signed platform events become workflow starts, signals and
+ * updates. The inbox row (unique per subsidiary and event id) makes a retry of
+ * an event already processed return the first result with no second effect.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Prisma } from '../../lib/database';
+import { canonicalJson } from '../../activities/evidence';
+import { interviewWorkflowId } from '../../workflows/definitions';
+import { ApiError, validationError } from '../errors';
+import { authenticatePlatform, type PlatformCaller } from '../platform-auth';
+import {
+  DATA_SCHEMAS,
+  ErrorBody,
+  EventAccepted,
+  EventEnvelope,
+  type CancelledData,
+  type CandidateActivityData,
+  type ConfirmedData,
+  type RescheduledData,
+} from '../schemas/events';
+
+const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { prisma, gateway, secrets } = app.turnout;
+
+  app.post(
+    '/v1/events',
+    {
+      schema: {
+        summary: 'Receive a signed platform event',
+        tags: ['platform'],
+        headers: {
+          type: 'object',
+          properties: { 'x-api-key': { type: 'string' }, 'x-signature': { type: 'string' } },
+        },
+        body: EventEnvelope,
+        response: { 200: EventAccepted, 202: EventAccepted, '4xx': ErrorBody, 503: ErrorBody },
+      },
+      // Authentication comes before body validation: an unsigned caller learns nothing about the schema.
+      preValidation: async (req) => {
+        req.platform = await authenticatePlatform(req, prisma, secrets.masterKey);
+      },
+    },
+    async (req, reply) => {
+      const caller = req.platform!;
+      const event = req.body;
+      const validate = req.compileValidationSchema(DATA_SCHEMAS[event.type]);
+      if (!validate(event.data)) throw validationError(validate.errors ?? [], 'data');
+
+      const payloadHash = createHash('sha256').update(canonicalJson(event)).digest('hex');
+      const row = await claimInboxRow(caller, event, payloadHash);
+      if (row.status === 'PROCESSED') return reply.status(200).send(row.result as EventAccepted);
+
+      try {
+        const result = await dispatch(caller, event, row.id);
+        await prisma.inboundEvent.update({ where: { id: row.id }, data: { status: 'PROCESSED', result } });
+        return reply.status(202).send(result);
+      } catch (err) {
+        // A clean rejection leaves no trace, so the platform can send the event
+        // again once it applies; an ambiguous failure (Temporal unreachable, a
+        // crash) keeps the row as FAILED so the retry reuses it and any workflow
+        // that did start still finds its event.
+        if (err instanceof ApiError && err.statusCode < 500) {
+          await prisma.inboundEvent.delete({ where: { id: row.id } });
+        } else {
+          await prisma.inboundEvent.update({ where: { id: row.id }, data: { status: 'FAILED' } });
+        }
+        throw err;
+      }
+    },
+  );
+
+  async function claimInboxRow(caller: PlatformCaller, event: EventEnvelope, payloadHash: string) {
+    const key = { subsidiaryId_eventId: { subsidiaryId: caller.subsidiaryId, eventId: event.id } };
+    const existing = await prisma.inboundEvent.findUnique({ where: key });
+    if (existing) return checkSame(existing, payloadHash);
+    try {
+      return await prisma.inboundEvent.create({
+        data: {
+          subsidiaryId: caller.subsidiaryId,
+          eventId: event.id,
+          type: event.type,
+          occurredAt: new Date(event.occurredAt),
+          payload: event as unknown as Prisma.InputJsonValue,
+          payloadHash,
+          apiClientId: caller.apiClientId,
+        },
+      });
+    } catch (err) {
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+        // A concurrent copy of the same event won the insert.
+        const row = await prisma.inboundEvent.findUniqueOrThrow({ where: key });
+        if (row.status !== 'PROCESSED') throw new ApiError(409, 'event_in_progress', 'this event id is being processed; retry shortly');
+        return checkSame(row, payloadHash);
+      }
+      throw err;
+    }
+  }
+
+  function checkSame<T extends { payloadHash: string }>(row: T, payloadHash: string): T {
+    if (row.payloadHash !== payloadHash) {
+      throw new ApiError(409, 'event_id_reused', 'this event id was already used for a different event', { field: 'id' });
+    }
+    return row;
+  }
+
+  async function dispatch(caller: PlatformCaller, event: EventEnvelope, inboxId: string): Promise<EventAccepted> {
+    const interviewId = (event.data as { interviewId: string }).interviewId;
+    const workflowId = interviewWorkflowId(caller.subsidiaryId, interviewId);
+    const answer = (status: string): EventAccepted => ({ interviewId, workflowId, status });
+    switch (event.type) {
+      case 'interview.confirmed': {
+        const data = event.data as ConfirmedData;
+        if (Date.parse(data.startsAt) <= Date.now()) {
+          throw new ApiError(400, 'invalid_request', 'data.startsAt must be in the future', [{ field: 'data.startsAt', message: 'must be in the future' }]);
+        }
+        const started = await gateway.start({
+          subsidiaryId: caller.subsidiaryId,
+          groupId: caller.groupId,
+          externalInterviewId: interviewId,
+          externalCandidateId: data.candidate.id,
+          positionTitle: data.position.title,
+          startsAt: data.startsAt,
+          confirmationEventId: inboxId,
+        });
+        return answer(started.status);
+      }
+      case 'candidate.logged_in':
+        return answer(await gateway.loggedIn(workflowId, { eventId: inboxId, at: (event.data as CandidateActivityData).at }));
+      case 'candidate.link_clicked':
+        return answer(await gateway.linkClicked(workflowId, { eventId: inboxId, at: (event.data as CandidateActivityData).at }));
+      case 'interview.rescheduled': {
+        const data = event.data as RescheduledData;
+        const state = await gateway.reschedule(workflowId, { startsAt: data.startsAt, by: 'platform', ref: inboxId });
+        return answer(state.status);
+      }
+      case 'interview.cancelled': {
+        void (event.data as CancelledData);
+        const state = await gateway.cancel(workflowId, { by: 'platform', ref: inboxId });
+        return answer(state.status);
+      }
+    }
+  }
+};
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    platform?: PlatformCaller;
+  }
+}
+
+export default eventsRoutes;

@@ -1,0 +1,39 @@
+/**
+ * The worker process: runs interview workflows and their activities until
+ * SIGINT/SIGTERM, then drains in-flight tasks (the SDK's graceful shutdown)
+ * and closes its connections.
+ */
+import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { databaseConfig, loadOrExit, logLevel, temporalConfig } from '../lib/config';
+import { createPrisma } from '../lib/database';
+import { createOutboxTransport } from '../activities/messaging/outbox-transport';
+import { createWorker } from './worker';
+
+async function main(): Promise<void> {
+  const { db, temporal, level } = loadOrExit(() => ({
+    db: databaseConfig(),
+    temporal: temporalConfig(),
+    level: logLevel(),
+  }));
+  Runtime.install({
+    shutdownSignals: ['SIGINT', 'SIGTERM'],
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+  });
+  const prisma = createPrisma(db);
+  const log = (msg: string, fields: Record<string, unknown>) => {
+    if (level !== 'silent') console.info(JSON.stringify({ level: 'info', msg, ...fields }));
+  };
+  const { worker, connection } = await createWorker(temporal, { prisma, transport: createOutboxTransport(log) });
+  console.info(JSON.stringify({ level: 'info', msg: 'worker started', taskQueue: temporal.taskQueue, address: temporal.address }));
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+    await prisma.$disconnect();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,118 @@
+/**
+ * The interview workflow's messages, shared by the workflow and the API: one
+ * name and one payload type for both ends. Payloads carry ids, times and
+ * states only; free text and contact details stay in the database (the inbox
+ * row or the audit entry whose id a message carries).
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+
+export const STATUSES = [
+  'SCHEDULED',
+  'IN_WINDOW',
+  'ATTENDED',
+  'NO_SHOW',
+  'LATE_CANCELLED',
+  'CANCELLED',
+  'CLOSED',
+] as const;
+export type Status = (typeof STATUSES)[number];
+
+/** States in which HR's classification is awaited. */
+export const AWAITING_CLASSIFICATION: readonly Status[] = ['NO_SHOW', 'LATE_CANCELLED'];
+
+export const CLASSIFICATIONS = ['FORCE_MAJEURE', 'UNREACHABLE', 'NO_REASON'] as const;
+export type Classification = (typeof CLASSIFICATIONS)[number];
+
+export type Actor = 'platform' | 'hr' | 'candidate';
+
+/** What the API knows when it starts the workflow. */
+export interface InterviewInput {
+  subsidiaryId: string;
+  groupId: string;
+  externalInterviewId: string;
+  /** The inbox row of the `interview.confirmed` event; its payload holds the contact details. */
+  confirmationEventId: string;
+  /** Present when the workflow continued as new: the state it carries over. */
+  carried?: CarriedState;
+}
+
+/** What the workflow needs of the policy snapshot, in milliseconds. */
+export interface InterviewPlan {
+  interviewId: string;
+  channels: string[];
+  reminders: { point: string; offsetMs: number }[];
+  graceMs: number;
+  annotationWindowMs: number;
+  lateCancelMs: number;
+  selfService: { maxReschedules: number; cutoffMs: number };
+}
+
+export interface CarriedState {
+  plan: InterviewPlan;
+  attempt: number;
+  startsAt: string;
+  /** Reminder points already sent in this attempt: a reschedule does not repeat them. */
+  sentPoints: string[];
+  /** Reminders still due, planned when the start was last set. */
+  pending: { point: string; dueAt: number }[];
+  selfReschedules: number;
+}
+
+export interface EventRef {
+  /** The inbox row id of the platform event. */
+  eventId: string;
+  /** When the platform says it happened. */
+  at: string;
+}
+
+export interface RescheduleRequest {
+  startsAt: string;
+  by: Actor;
+  /** Inbox row (platform) or audit entry (HR, candidate) holding who and why. */
+  ref: string;
+}
+
+export interface CancelRequest {
+  by: Actor;
+  ref: string;
+}
+
+export interface AnnotateRequest {
+  classification: Classification;
+  hrUserId: string;
+  /** Audit entry holding the note. */
+  ref: string;
+}
+
+export interface InterviewState {
+  status: Status;
+  attempt: number;
+  startsAt: string;
+  sentPoints: string[];
+  selfReschedules: number;
+  /** The next thing the workflow waits for, and until when. */
+  next: { step: string; at: string | null } | null;
+}
+
+/** Update rejections carry this failure type so the API answers 409, not 500. */
+export const INVALID_TRANSITION = 'InvalidTransition';
+
+export const loggedInSignal = defineSignal<[EventRef]>('candidateLoggedIn');
+export const linkClickedSignal = defineSignal<[EventRef]>('candidateClickedLink');
+
+/**
+ * State changes requested from outside are updates with validators: the API
+ * learns at once, from the single writer, whether the change applies, and
+ * answers 409 with the current state when it does not — no race against a
+ * database projection that may lag by one activity.
+ */
+export const rescheduleUpdate = defineUpdate<InterviewState, [RescheduleRequest]>('reschedule');
+export const cancelUpdate = defineUpdate<InterviewState, [CancelRequest]>('cancel');
+export const annotateUpdate = defineUpdate<InterviewState, [AnnotateRequest]>('annotate');
+
+export const stateQuery = defineQuery<InterviewState>('state');
+
+/** The business key: one workflow per interview of a subsidiary, ever. */
+export function interviewWorkflowId(subsidiaryId: string, externalInterviewId: string): string {
+  return `interview:${subsidiaryId}:${externalInterviewId}`;
+}
