@@ -28,7 +28,15 @@ export function evidenceHash(
   prevHash: string,
   row: { interviewId: string; seq: number; key: string; kind: string; at: Date; data: unknown },
 ): string {
-  const content = canonicalJson({ ...row, at: row.at.toISOString() });
+  // Exactly these fields: storage details (row id, recordedAt) are not part of what is attested.
+  const content = canonicalJson({
+    interviewId: row.interviewId,
+    seq: row.seq,
+    key: row.key,
+    kind: row.kind,
+    at: row.at.toISOString(),
+    data: row.data,
+  });
   return createHash('sha256').update(`${prevHash}\n${content}`).digest('hex');
 }
 

@@ -3,7 +3,7 @@
  * through these activities. Each one is a single transaction (state change and
  * its evidence agree) and idempotent by business key (a retry adds nothing).
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
 import type { Prisma, PrismaClient } from '../lib/database';
 import { durationMs, resolvePolicy, type GroupPolicy } from '../lib/policy';
 import type { Actor, Classification, InterviewPlan, Status } from '../workflows/definitions';
@@ -254,7 +254,7 @@ export function createLifecycleActivities(prisma: PrismaClient) {
           },
         ]);
       });
-      console.info(JSON.stringify({ msg: 'HR alerted', interviewId: input.interviewId, attempt: input.attempt, alert: input.kind }));
+      log.info('HR alerted', { interviewId: input.interviewId, attempt: input.attempt, alert: input.kind });
     },
 
     async recordReschedule(input: {

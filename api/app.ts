@@ -5,7 +5,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { Client, Connection } from '@temporalio/client';
 import type { ApiConfig, SecretsConfig, TemporalConfig } from '../lib/config';
 import type { PrismaClient } from '../lib/database';
@@ -76,8 +75,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(healthRoutes);
   await app.register(eventsRoutes);
+  app.get('/docs', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

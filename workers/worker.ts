@@ -1,4 +1,10 @@
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  NativeConnection,
+  Worker,
+  bundleWorkflowCode,
+  type WorkflowBundleOption,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import type { TemporalConfig } from '../lib/config';
 import { createActivities, type ActivityDeps } from '../activities';
 
@@ -28,14 +34,21 @@ export interface TurnoutWorker {
   connection: NativeConnection;
 }
 
-/** A worker on the interview task queue with Turnout's activities. */
-export async function createWorker(temporal: TemporalConfig, deps: ActivityDeps): Promise<TurnoutWorker> {
+/**
+ * A worker on the interview task queue with Turnout's activities. A caller
+ * that already has the bundle (the test suite builds it once per run) passes it.
+ */
+export async function createWorker(
+  temporal: TemporalConfig,
+  deps: ActivityDeps,
+  bundle?: WorkflowBundleOption,
+): Promise<TurnoutWorker> {
   const connection = await NativeConnection.connect({ address: temporal.address });
   const worker = await Worker.create({
     connection,
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
-    workflowBundle: await workflowBundle(),
+    workflowBundle: bundle ?? (await workflowBundle()),
     activities: createActivities(deps),
   });
   return { worker, connection };

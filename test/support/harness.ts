@@ -1,0 +1,168 @@
+/**
+ * One real stack per test file: the API (buildApp, driven through inject or a
+ * port), a worker on this run's task queue, a Temporal client, and Prisma on
+ * the run's fresh database — all set up by the global setup's environment.
+ */
+import { Client, Connection } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { apiConfig, databaseConfig, secretsConfig, temporalConfig, type SecretsConfig } from '../../lib/config';
+import { createPrisma, type PrismaClient } from '../../lib/database';
+import { signatureHeader } from '../../lib/secrets';
+import { createTenant } from '../../lib/tenants';
+import { buildApp } from '../../api/app';
+import { createWorker } from '../../workers/worker';
+import type { MessageTransport, OutgoingMessage } from '../../activities/messaging/transport';
+import { createOutboxTransport } from '../../activities/messaging/outbox-transport';
+
+export interface Harness {
+  prisma: PrismaClient;
+  client: Client;
+  app: FastifyInstance;
+  secrets: SecretsConfig;
+  /** Every message the worker's transport was asked to send, in order. */
+  sent: OutgoingMessage[];
+  close(): Promise<void>;
+}
+
+/** The worker's transport: the outbox transport, with each message also kept for assertions. */
+function recordingTransport(sent: OutgoingMessage[]): MessageTransport {
+  const outbox = createOutboxTransport(() => undefined);
+  return {
+    async send(m) {
+      sent.push(m);
+      return outbox.send(m);
+    },
+  };
+}
+
+export async function startHarness(opts: { worker?: boolean } = {}): Promise<Harness> {
+  const temporal = temporalConfig();
+  const secrets = secretsConfig();
+  const prisma = createPrisma(databaseConfig());
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection, namespace: temporal.namespace });
+  const app = await buildApp({
+    prisma,
+    temporalClient: client,
+    temporalConnection: connection,
+    temporal,
+    secrets,
+    api: { ...apiConfig(), logLevel: process.env.LOG_LEVEL ?? 'warn' },
+  });
+  const sent: OutgoingMessage[] = [];
+  let stopWorker = async () => undefined as void;
+  if (opts.worker !== false) {
+    const bundlePath = process.env.TURNOUT_TEST_WORKFLOW_BUNDLE;
+    const { worker, connection: workerConnection } = await createWorker(
+      temporal,
+      { prisma, transport: recordingTransport(sent) },
+      bundlePath && existsSync(bundlePath) ? { codePath: bundlePath } : undefined,
+    );
+    const running = worker.run();
+    stopWorker = async () => {
+      worker.shutdown();
+      await running;
+      await workerConnection.close();
+    };
+  }
+  return {
+    prisma,
+    client,
+    app,
+    secrets,
+    sent,
+    async close() {
+      await app.close();
+      await stopWorker();
+      await connection.close();
+      await prisma.$disconnect();
+    },
+  };
+}
+
+export interface TestTenant {
+  groupId: string;
+  subsidiaryId: string;
+  apiKeyId: string;
+  apiSecret: string;
+}
+
+/** A fresh group and subsidiary with its own key: tests never share tenants. */
+export async function createTestTenant(h: Harness, policy?: unknown): Promise<TestTenant> {
+  const suffix = randomUUID().slice(0, 8);
+  return createTenant(
+    h.prisma,
+    h.secrets,
+    { groupName: `group-${suffix}`, subsidiaryName: `subsidiary-${suffix}`, policy },
+    { type: 'test', id: 'harness' },
+  );
+}
+
+/** A policy that runs a whole lifecycle in seconds. */
+export const FAST_POLICY = {
+  reminderOffsets: ['PT4S', 'PT2S'],
+  grace: 'PT2S',
+  annotationWindow: 'PT30S',
+  quietHours: null,
+  channels: ['sms', 'email'],
+};
+
+export function confirmedEvent(overrides: { interviewId?: string; startsAt?: Date; eventId?: string; channels?: string[] } = {}) {
+  const interviewId = overrides.interviewId ?? `iv-${randomUUID().slice(0, 8)}`;
+  return {
+    id: overrides.eventId ?? `evt-${randomUUID()}`,
+    type: 'interview.confirmed',
+    occurredAt: new Date().toISOString(),
+    data: {
+      interviewId,
+      startsAt: (overrides.startsAt ?? new Date(Date.now() + 3600_000)).toISOString(),
+      joinUrl: `https://interview.example.test/join/${interviewId}`,
+      candidate: { id: `cand-${interviewId}`, name: 'Li Wei', phone: '+8613800138000', email: 'li.wei@example.test', timezone: 'Asia/Shanghai', locale: 'zh-CN' },
+      position: { id: 'pos-backend', title: 'Backend Engineer', region: 'East China' },
+      ...(overrides.channels ? { channels: overrides.channels } : {}),
+    },
+  };
+}
+
+export function candidateEvent(type: 'candidate.logged_in' | 'candidate.link_clicked', interviewId: string, at = new Date()) {
+  return { id: `evt-${randomUUID()}`, type, occurredAt: at.toISOString(), data: { interviewId, at: at.toISOString(), ip: '203.0.113.7', userAgent: 'jest' } };
+}
+
+/** POSTs a platform event signed as DESIGN.md says; `sign` lets a test tamper with the signature. */
+export function postEvent(
+  h: Harness,
+  tenant: TestTenant,
+  body: unknown,
+  opts: { raw?: string; signature?: string; now?: number; headers?: Record<string, string> } = {},
+) {
+  const raw = opts.raw ?? JSON.stringify(body);
+  return h.app.inject({
+    method: 'POST',
+    url: '/v1/events',
+    headers: {
+      'content-type': 'application/json',
+      'x-api-key': tenant.apiKeyId,
+      'x-signature': opts.signature ?? signatureHeader(tenant.apiSecret, raw, opts.now),
+      ...opts.headers,
+    },
+    payload: raw,
+  });
+}
+
+/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
