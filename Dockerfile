@@ -4,6 +4,7 @@
 FROM node:20-slim
 
 WORKDIR /app
+ENV CHECKPOINT_DISABLE=1
 
 # Prisma's CLI probes OpenSSL to pick its platform; nothing else is native here.
 RUN apt-get update \
@@ -25,7 +26,6 @@ COPY . .
 RUN DATABASE_URL=postgresql://build@127.0.0.1:5432/build npx prisma generate
 
 ENV NODE_ENV=production \
-    CHECKPOINT_DISABLE=1 \
     HOST=0.0.0.0 \
     PORT=3000
 
