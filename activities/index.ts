@@ -11,12 +11,14 @@ import type { MessageTransport } from './messaging/transport';
 export interface ActivityDeps {
   prisma: PrismaClient;
   transport: MessageTransport;
+  /** The candidate's self-service link for an interview (signed, see lib/self-service-token.ts). */
+  selfServiceUrl: (interviewId: string) => string;
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createLifecycleActivities(deps.prisma),
-    ...createMessageActivities(deps.prisma, deps.transport),
+    ...createMessageActivities(deps.prisma, deps.transport, deps.selfServiceUrl),
   };
 }
 

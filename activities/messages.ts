@@ -19,7 +19,11 @@ export interface SendMessageInput {
 
 export type SendOutcome = 'SENT' | 'ALREADY_SENT';
 
-export function createMessageActivities(prisma: PrismaClient, transport: MessageTransport) {
+export function createMessageActivities(
+  prisma: PrismaClient,
+  transport: MessageTransport,
+  selfServiceUrl: (interviewId: string) => string,
+) {
   return {
     async sendMessage(input: SendMessageInput): Promise<{ outcome: SendOutcome; notificationId: string }> {
       const key = { interviewId: input.interviewId, attempt: input.attempt, point: input.point, channel: input.channel };
@@ -42,6 +46,7 @@ export function createMessageActivities(prisma: PrismaClient, transport: Message
         timezone: interview.candidate.timezone,
         locale: interview.candidate.locale,
         joinUrl: interview.joinUrl,
+        selfServiceUrl: selfServiceUrl(interview.id),
       });
       const attemptedAt = new Date();
       await prisma.notification.update({ where: { id: row.id }, data: { attemptedAt, body: rendered.body } });

@@ -13,6 +13,8 @@ import { InterviewGateway } from './interview-gateway';
 import { registerRawJson } from './raw-json';
 import eventsRoutes from './routes/events';
 import healthRoutes from './routes/health';
+import interviewsRoutes from './routes/interviews';
+import selfServiceRoutes from './routes/self-service';
 
 export interface AppDeps {
   prisma: PrismaClient;
@@ -45,6 +47,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       redact: ['req.headers["x-signature"]', 'req.headers.authorization', 'req.headers["x-api-key"]'],
     },
     bodyLimit: deps.api.bodyLimitBytes,
+    // Self-service tokens travel in the path.
+    maxParamLength: 512,
     genReqId: () => crypto.randomUUID(),
     requestIdHeader: 'x-request-id',
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
@@ -77,6 +81,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(healthRoutes);
   await app.register(eventsRoutes);
+  await app.register(interviewsRoutes);
+  await app.register(selfServiceRoutes);
   app.get('/docs', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

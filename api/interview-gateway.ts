@@ -148,6 +148,10 @@ export class InterviewGateway {
     try {
       return await run();
     } catch (err) {
+      // Temporal answers "not found" for a workflow that has completed, too.
+      if (err instanceof Error && /already completed/i.test(err.message)) {
+        throw new ApiError(409, 'interview_closed', 'this interview has ended and accepts no more changes');
+      }
       if (err instanceof WorkflowNotFoundError) {
         throw new ApiError(404, 'interview_not_found', 'no interview with this id is known');
       }
@@ -159,9 +163,6 @@ export class InterviewGateway {
         if (err.code === GrpcStatus.UNAVAILABLE || err.code === GrpcStatus.DEADLINE_EXCEEDED) {
           throw new ApiError(503, 'temporal_unavailable', 'the workflow service is unavailable; retry later', undefined);
         }
-      }
-      if (err instanceof Error && /workflow execution already completed|already completed/i.test(err.message)) {
-        throw new ApiError(409, 'interview_closed', 'this interview has ended and accepts no more changes');
       }
       throw err;
     }

@@ -120,10 +120,16 @@ export function apiConfig(env: Env = process.env): ApiConfig {
   return {
     host,
     port,
-    publicUrl: url(env, 'TURNOUT_PUBLIC_URL', `http://${host}:${port}`),
+    publicUrl: publicUrl(env),
     bodyLimitBytes: int(env, 'API_BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   };
+}
+
+/** Where candidates reach the API: self-service links in messages point here. */
+export function publicUrl(env: Env = process.env): string {
+  const port = int(env, 'PORT', 3000, 0, 65535);
+  return url(env, 'TURNOUT_PUBLIC_URL', `http://127.0.0.1:${port}`).replace(/\/+$/, '');
 }
 
 export function logLevel(env: Env = process.env): string {

@@ -4,16 +4,19 @@
  * and closes its connections.
  */
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { databaseConfig, loadOrExit, logLevel, temporalConfig } from '../lib/config';
+import { databaseConfig, loadOrExit, logLevel, publicUrl, secretsConfig, temporalConfig } from '../lib/config';
+import { issueSelfServiceToken } from '../lib/self-service-token';
 import { createPrisma } from '../lib/database';
 import { createOutboxTransport } from '../activities/messaging/outbox-transport';
 import { createWorker } from './worker';
 
 async function main(): Promise<void> {
-  const { db, temporal, level } = loadOrExit(() => ({
+  const { db, temporal, level, secrets, baseUrl } = loadOrExit(() => ({
     db: databaseConfig(),
     temporal: temporalConfig(),
     level: logLevel(),
+    secrets: secretsConfig(),
+    baseUrl: publicUrl(),
   }));
   Runtime.install({
     shutdownSignals: ['SIGINT', 'SIGTERM'],
@@ -23,7 +26,11 @@ async function main(): Promise<void> {
   const log = (msg: string, fields: Record<string, unknown>) => {
     if (level !== 'silent') console.info(JSON.stringify({ level: 'info', msg, ...fields }));
   };
-  const { worker, connection } = await createWorker(temporal, { prisma, transport: createOutboxTransport(log) });
+  const { worker, connection } = await createWorker(temporal, {
+    prisma,
+    transport: createOutboxTransport(log),
+    selfServiceUrl: (interviewId) => `${baseUrl}/v1/self-service/${issueSelfServiceToken(secrets.masterKey, interviewId)}`,
+  });
   console.info(JSON.stringify({ level: 'info', msg: 'worker started', taskQueue: temporal.taskQueue, address: temporal.address }));
   try {
     await worker.run();

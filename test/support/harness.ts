@@ -10,9 +10,12 @@ import { existsSync } from 'node:fs';
 import { apiConfig, databaseConfig, secretsConfig, temporalConfig, type SecretsConfig } from '../../lib/config';
 import { createPrisma, type PrismaClient } from '../../lib/database';
 import { signatureHeader } from '../../lib/secrets';
+import { issueSelfServiceToken } from '../../lib/self-service-token';
 import { createTenant } from '../../lib/tenants';
+import { mintHrToken, type HrClaims } from '../../lib/hr-token';
 import { buildApp } from '../../api/app';
 import { createWorker } from '../../workers/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { MessageTransport, OutgoingMessage } from '../../activities/messaging/transport';
 import { createOutboxTransport } from '../../activities/messaging/outbox-transport';
 
@@ -37,7 +40,17 @@ function recordingTransport(sent: OutgoingMessage[]): MessageTransport {
   };
 }
 
+/** The SDK logs every worker state change and activity log line at INFO: tests want warnings only. */
+function quietTemporalLogs(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed in this process: keep it.
+  }
+}
+
 export async function startHarness(opts: { worker?: boolean } = {}): Promise<Harness> {
+  quietTemporalLogs();
   const temporal = temporalConfig();
   const secrets = secretsConfig();
   const prisma = createPrisma(databaseConfig());
@@ -57,7 +70,11 @@ export async function startHarness(opts: { worker?: boolean } = {}): Promise<Har
     const bundlePath = process.env.TURNOUT_TEST_WORKFLOW_BUNDLE;
     const { worker, connection: workerConnection } = await createWorker(
       temporal,
-      { prisma, transport: recordingTransport(sent) },
+      {
+        prisma,
+        transport: recordingTransport(sent),
+        selfServiceUrl: (interviewId) => `http://127.0.0.1/v1/self-service/${selfServiceToken(secrets, interviewId)}`,
+      },
       bundlePath && existsSync(bundlePath) ? { codePath: bundlePath } : undefined,
     );
     const running = worker.run();
@@ -165,4 +182,14 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** The token a candidate's reminder links carry for this interview. */
+export function selfServiceToken(secrets: SecretsConfig, interviewId: string): string {
+  return issueSelfServiceToken(secrets.masterKey, interviewId);
+}
+
+/** An HR bearer token for tests. */
+export function hrToken(h: Harness, claims: HrClaims, ttlSeconds = 600): Promise<string> {
+  return mintHrToken(h.secrets, claims, ttlSeconds);
 }

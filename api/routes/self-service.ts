@@ -1,0 +1,106 @@
+/**
+ * Candidates' self-service links: a signed token bound to one interview lets
+ * the candidate see it, cancel it (with a reason) or move it within the group
+ * policy's limits, which the workflow enforces.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { resolvePolicy } from '../../lib/policy';
+import { verifySelfServiceToken } from '../../lib/self-service-token';
+import { recordAudit, recordAuditOutcome } from '../audit';
+import { ApiError } from '../errors';
+import { ErrorBody } from '../schemas/events';
+import { CancelBody, ChangeAccepted, SelfServiceRescheduleBody, SelfServiceView, TokenParams } from '../schemas/interviews';
+
+const ENDED = ['ATTENDED', 'CANCELLED', 'CLOSED', 'NO_SHOW', 'LATE_CANCELLED'];
+
+const selfServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { prisma, gateway, secrets } = app.turnout;
+
+  async function interviewFor(token: string) {
+    const check = verifySelfServiceToken(secrets.masterKey, token);
+    if (!check.ok) {
+      throw check.reason === 'expired'
+        ? new ApiError(401, 'link_expired', 'this link has expired; ask the recruiter for a new one')
+        : new ApiError(401, 'invalid_link', 'this link is not valid');
+    }
+    const iv = await prisma.interview.findUnique({ where: { id: check.claims.iid }, include: { position: true } });
+    if (!iv) throw new ApiError(404, 'interview_not_found', 'this interview no longer exists');
+    return iv;
+  }
+
+  function ensureOpen(status: string) {
+    if (ENDED.includes(status)) {
+      throw new ApiError(409, 'interview_closed', `this interview can no longer be changed here (it is ${status.toLowerCase().replace('_', ' ')})`);
+    }
+  }
+
+  app.get(
+    '/v1/self-service/:token',
+    { schema: { tags: ['candidates'], summary: 'What the candidate may do with this interview', params: TokenParams, response: { 200: SelfServiceView, '4xx': ErrorBody } } },
+    async (req) => {
+      const iv = await interviewFor(req.params.token);
+      const policy = resolvePolicy(iv.policy);
+      const state = ENDED.includes(iv.status) ? null : await gateway.state(iv.workflowId).catch(() => null);
+      const open = !ENDED.includes(iv.status);
+      return {
+        interviewId: iv.externalId,
+        position: iv.position.title,
+        startsAt: iv.startsAt.toISOString(),
+        status: iv.status,
+        open,
+        message: open ? null : 'This interview has ended and can no longer be changed here.',
+        canCancel: open,
+        reschedulesLeft: open ? Math.max(0, policy.selfService.maxReschedules - (state?.selfReschedules ?? 0)) : 0,
+        rescheduleCutoff: policy.selfService.cutoff,
+      };
+    },
+  );
+
+  app.post(
+    '/v1/self-service/:token/cancel',
+    { schema: { tags: ['candidates'], summary: 'Cancel, with a reason', params: TokenParams, body: CancelBody, response: { 202: ChangeAccepted, '4xx': ErrorBody, 503: ErrorBody } } },
+    async (req, reply) => {
+      const iv = await interviewFor(req.params.token);
+      ensureOpen(iv.status);
+      const ref = await recordAudit(prisma, req, {
+        actorType: 'candidate',
+        actorId: iv.candidateId,
+        subsidiaryId: iv.subsidiaryId,
+        interviewId: iv.id,
+        action: 'cancel',
+        payload: { reason: req.body.reason },
+      });
+      const state = await gateway.cancel(iv.workflowId, { by: 'candidate', ref }).catch(async (err) => {
+        await recordAuditOutcome(prisma, ref, { applied: false, error: err instanceof ApiError ? err.code : 'internal' });
+        throw err;
+      });
+      await recordAuditOutcome(prisma, ref, { applied: true });
+      return reply.status(202).send({ interviewId: iv.externalId, status: state.status, startsAt: state.startsAt, attempt: state.attempt });
+    },
+  );
+
+  app.post(
+    '/v1/self-service/:token/reschedule',
+    { schema: { tags: ['candidates'], summary: 'Move the interview within the policy', params: TokenParams, body: SelfServiceRescheduleBody, response: { 202: ChangeAccepted, '4xx': ErrorBody, 503: ErrorBody } } },
+    async (req, reply) => {
+      const iv = await interviewFor(req.params.token);
+      ensureOpen(iv.status);
+      const ref = await recordAudit(prisma, req, {
+        actorType: 'candidate',
+        actorId: iv.candidateId,
+        subsidiaryId: iv.subsidiaryId,
+        interviewId: iv.id,
+        action: 'reschedule',
+        payload: { startsAt: req.body.startsAt },
+      });
+      const state = await gateway.reschedule(iv.workflowId, { startsAt: req.body.startsAt, by: 'candidate', ref }).catch(async (err) => {
+        await recordAuditOutcome(prisma, ref, { applied: false, error: err instanceof ApiError ? err.code : 'internal' });
+        throw err;
+      });
+      await recordAuditOutcome(prisma, ref, { applied: true });
+      return reply.status(202).send({ interviewId: iv.externalId, status: state.status, startsAt: state.startsAt, attempt: state.attempt });
+    },
+  );
+};
+
+export default selfServiceRoutes;
