@@ -218,6 +218,9 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
       });
       setStatus('SCHEDULED');
       upsertSearchAttributes([{ key: ScheduledStart, value: new Date(startsAt) }]);
+      // The update's answer shows the new plan, even when this run ends here (continue-as-new).
+      const first = pending[0];
+      setNext(first ? `reminder ${first.point}` : 'window opens', first ? first.dueAt : startsAt);
       return !newAttempt;
     }
     if (r.kind === 'cancel') {
