@@ -13,11 +13,13 @@ export interface ActivityDeps {
   transport: MessageTransport;
   /** The candidate's self-service link for an interview (signed, see lib/self-service-token.ts). */
   selfServiceUrl: (interviewId: string) => string;
+  /** Hashes candidates' contact details for matching across subsidiaries: identityKey(masterKey) from lib/identity.ts. */
+  identityKey: Buffer;
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createLifecycleActivities(deps.prisma),
+    ...createLifecycleActivities(deps.prisma, deps.identityKey),
     ...createMessageActivities(deps.prisma, deps.transport, deps.selfServiceUrl),
   };
 }

@@ -5,6 +5,7 @@
  */
 import { ApplicationFailure, log } from '@temporalio/activity';
 import type { Prisma, PrismaClient } from '../lib/database';
+import { candidateIdentity } from '../lib/identity';
 import { durationMs, resolvePolicy, type GroupPolicy } from '../lib/policy';
 import type { Actor, Classification, InterviewPlan, Status } from '../workflows/definitions';
 import { appendEvidence } from './evidence';
@@ -51,7 +52,8 @@ function addDuration(at: Date, iso: string): Date {
   return new Date(at.getTime() + durationMs(iso, 'retention'));
 }
 
-export function createLifecycleActivities(prisma: PrismaClient) {
+/** `identityKey` (lib/identity.ts) hashes the candidate's phone and e-mail for matching across subsidiaries. */
+export function createLifecycleActivities(prisma: PrismaClient, identityKey: Buffer) {
   const tx = <T>(fn: (t: Prisma.TransactionClient) => Promise<T>) => prisma.$transaction(fn);
 
   async function setStatus(
@@ -84,6 +86,7 @@ export function createLifecycleActivities(prisma: PrismaClient) {
       const policy = resolvePolicy(group.policy);
       const channels = data.channels?.length ? [...new Set(data.channels)] : policy.channels;
       const at = new Date(input.at);
+      const identity = candidateIdentity(identityKey, data.candidate);
 
       const interview = await tx(async (t) => {
         const candidate = await t.candidate.upsert({
@@ -94,6 +97,7 @@ export function createLifecycleActivities(prisma: PrismaClient) {
             name: data.candidate.name,
             phone: data.candidate.phone,
             email: data.candidate.email,
+            ...identity,
             timezone: data.candidate.timezone ?? null,
             locale: data.candidate.locale ?? null,
           },
@@ -101,6 +105,7 @@ export function createLifecycleActivities(prisma: PrismaClient) {
             name: data.candidate.name,
             phone: data.candidate.phone,
             email: data.candidate.email,
+            ...identity,
             timezone: data.candidate.timezone ?? null,
             locale: data.candidate.locale ?? null,
           },

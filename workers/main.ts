@@ -5,6 +5,7 @@
  */
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { databaseConfig, loadOrExit, logLevel, publicUrl, secretsConfig, temporalConfig } from '../lib/config';
+import { identityKey } from '../lib/identity';
 import { issueSelfServiceToken } from '../lib/self-service-token';
 import { createPrisma } from '../lib/database';
 import { createOutboxTransport } from '../activities/messaging/outbox-transport';
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
     prisma,
     transport: createOutboxTransport(log),
     selfServiceUrl: (interviewId) => `${baseUrl}/v1/self-service/${issueSelfServiceToken(secrets.masterKey, interviewId)}`,
+    identityKey: identityKey(secrets.masterKey),
   });
   console.info(JSON.stringify({ level: 'info', msg: 'worker started', taskQueue: temporal.taskQueue, address: temporal.address }));
   try {

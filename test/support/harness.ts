@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { apiConfig, databaseConfig, secretsConfig, temporalConfig, type SecretsConfig } from '../../lib/config';
 import { createPrisma, type PrismaClient } from '../../lib/database';
 import { signatureHeader } from '../../lib/secrets';
+import { identityKey } from '../../lib/identity';
 import { issueSelfServiceToken } from '../../lib/self-service-token';
 import { createTenant } from '../../lib/tenants';
 import { mintHrToken, type HrClaims } from '../../lib/hr-token';
@@ -74,6 +75,7 @@ export async function startHarness(opts: { worker?: boolean } = {}): Promise<Har
         prisma,
         transport: recordingTransport(sent),
         selfServiceUrl: (interviewId) => `http://127.0.0.1/v1/self-service/${selfServiceToken(secrets, interviewId)}`,
+        identityKey: identityKey(secrets.masterKey),
       },
       bundlePath && existsSync(bundlePath) ? { codePath: bundlePath } : undefined,
     );
