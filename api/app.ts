@@ -13,6 +13,7 @@ import { InterviewGateway } from './interview-gateway';
 import { registerRawJson } from './raw-json';
 import eventsRoutes from './routes/events';
 import healthRoutes from './routes/health';
+import policyRoutes from './routes/policy';
 import interviewsRoutes from './routes/interviews';
 import selfServiceRoutes from './routes/self-service';
 
@@ -83,6 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(eventsRoutes);
   await app.register(interviewsRoutes);
   await app.register(selfServiceRoutes);
+  await app.register(policyRoutes);
   app.get('/docs', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -56,9 +56,8 @@ describe('candidates of two subsidiaries', () => {
     const inB = await confirmFor(h, b!, { candidate: { phone: '+8613800138000', email: 'li.wei@example.test' } });
     const other = await confirmFor(h, b!, { candidate: { phone: '+8613900139000', email: 'wang.fang@example.test' } });
 
-    const [ca, cb, co] = await Promise.all(
-      [inA, inB, other].map((iv) => h.prisma.candidate.findUniqueOrThrow({ where: { id: iv.candidateId } })),
-    );
+    const candidate = (iv: { candidateId: string }) => h.prisma.candidate.findUniqueOrThrow({ where: { id: iv.candidateId } });
+    const [ca, cb, co] = await Promise.all([candidate(inA), candidate(inB), candidate(other)]);
     expect(ca.subsidiaryId).toBe(a!.subsidiaryId);
     expect(cb.subsidiaryId).toBe(b!.subsidiaryId);
     expect(ca.phoneHash).toMatch(/^[0-9a-f]{64}$/);

@@ -1,0 +1,166 @@
+/**
+ * The group policy: group_hr of the group reads and changes it. Every change
+ * is a new version (kept in GroupPolicyVersion, Group.policyVersion bumped)
+ * and an audit entry. Interviews snapshot the policy when they are confirmed
+ * (activities/lifecycle.ts), so a change applies to interviews confirmed after
+ * it and never moves one already planned.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Prisma } from '../../lib/database';
+import type { HrClaims } from '../../lib/hr-token';
+import { DEFAULT_POLICY, durationMs, PolicyError, resolvePolicy, type GroupPolicy } from '../../lib/policy';
+import { isUuid } from '../../lib/tenants';
+import { ApiError } from '../errors';
+import { authenticateHr } from '../hr-auth';
+import { auditEntry } from '../records-support';
+import { ErrorBody } from '../schemas/events';
+import { GroupParams, PolicyBody, PolicyHistory, PolicyView } from '../schemas/records';
+
+/** Before this module kept history, versions were not recorded; the first change records the one it replaces. */
+const UNRECORDED_AUTHOR = 'unrecorded';
+
+/**
+ * Checks resolvePolicy leaves to the caller: a neutral record must not
+ * outlive a negative one (UNREACHABLE is "subsidiary-only, short").
+ */
+function checkRetention(policy: GroupPolicy): void {
+  const unreachable = durationMs(policy.retention.UNREACHABLE, 'retention.UNREACHABLE');
+  if (unreachable > durationMs(policy.retention.NO_REASON, 'retention.NO_REASON')) {
+    throw new PolicyError('retention.UNREACHABLE', 'must not be longer than retention.NO_REASON');
+  }
+}
+
+/** The fields whose value differs, for the audit entry ("retention.NO_REASON", "channels"...). */
+function changedFields(before: GroupPolicy, after: GroupPolicy): string[] {
+  const out: string[] = [];
+  for (const k of Object.keys(after) as (keyof GroupPolicy)[]) {
+    const a = before[k];
+    const b = after[k];
+    if (a && b && typeof a === 'object' && !Array.isArray(a) && typeof b === 'object' && !Array.isArray(b)) {
+      for (const sub of new Set([...Object.keys(a), ...Object.keys(b)])) {
+        if (!isDeepStrictEqual((a as Record<string, unknown>)[sub], (b as Record<string, unknown>)[sub])) out.push(`${k}.${sub}`);
+      }
+    } else if (!isDeepStrictEqual(a, b)) {
+      out.push(k);
+    }
+  }
+  return out;
+}
+
+const etag = (version: number) => `"${version}"`;
+
+const policyRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { prisma, secrets } = app.turnout;
+  const security = [{ hrBearer: [] }];
+  const groupHr = async (req: Parameters<typeof authenticateHr>[0]) => {
+    req.hr = await authenticateHr(req, secrets, ['group_hr']);
+  };
+
+  /** Another group's policy is not found, never shown. */
+  function ensureOwnGroup(claims: HrClaims, groupId: string): void {
+    if (!isUuid(groupId) || claims.groupId !== groupId) {
+      throw new ApiError(404, 'group_not_found', 'no group with this id is visible to you');
+    }
+  }
+
+  function view(group: { id: string; policy: Prisma.JsonValue; policyVersion: number; updatedAt: Date }) {
+    return { groupId: group.id, version: group.policyVersion, updatedAt: group.updatedAt.toISOString(), policy: resolvePolicy(group.policy) };
+  }
+
+  app.get(
+    '/v1/groups/:groupId/policy',
+    { schema: { tags: ['group policy'], summary: "The group's current policy and its version", security, params: GroupParams, response: { 200: PolicyView, '4xx': ErrorBody } }, preValidation: groupHr },
+    async (req, reply) => {
+      ensureOwnGroup(req.hr!, req.params.groupId);
+      const group = await prisma.group.findUnique({ where: { id: req.params.groupId } });
+      if (!group) throw new ApiError(404, 'group_not_found', 'no group with this id is visible to you');
+      reply.header('etag', etag(group.policyVersion));
+      return view(group);
+    },
+  );
+
+  app.get(
+    '/v1/groups/:groupId/policy/versions',
+    { schema: { tags: ['group policy'], summary: 'Every recorded version of the policy, newest first', security, params: GroupParams, response: { 200: PolicyHistory, '4xx': ErrorBody } }, preValidation: groupHr },
+    async (req) => {
+      ensureOwnGroup(req.hr!, req.params.groupId);
+      const rows = await prisma.groupPolicyVersion.findMany({ where: { groupId: req.params.groupId }, orderBy: { version: 'desc' } });
+      return {
+        groupId: req.params.groupId,
+        items: rows.map((r) => ({ version: r.version, changedAt: r.changedAt.toISOString(), changedBy: r.changedBy, policy: resolvePolicy(r.policy) })),
+      };
+    },
+  );
+
+  app.put(
+    '/v1/groups/:groupId/policy',
+    {
+      schema: {
+        tags: ['group policy'],
+        summary: 'Set the policy (fields left out take the defaults); applies to interviews confirmed afterwards',
+        description: 'Send `If-Match: "<version>"` to refuse the change (412) when someone else changed the policy since you read it.',
+        security,
+        params: GroupParams,
+        body: PolicyBody,
+        response: { 200: PolicyView, '4xx': ErrorBody },
+      },
+      preValidation: groupHr,
+    },
+    async (req, reply) => {
+      const hr = req.hr!;
+      const { groupId } = req.params;
+      ensureOwnGroup(hr, groupId);
+      let next: GroupPolicy;
+      try {
+        next = resolvePolicy(req.body, DEFAULT_POLICY);
+        checkRetention(next);
+      } catch (err) {
+        if (err instanceof PolicyError) {
+          throw new ApiError(400, 'invalid_policy', err.message, [{ field: err.field, message: err.message.slice(err.field.length + 2) }]);
+        }
+        throw err;
+      }
+      const ifMatch = req.headers['if-match'];
+
+      const group = await prisma.$transaction(async (tx) => {
+        // The row lock orders concurrent changes: each sees the version the one before it wrote.
+        await tx.$queryRaw`SELECT id FROM "Group" WHERE id = ${groupId}::uuid FOR UPDATE`;
+        const current = await tx.group.findUnique({ where: { id: groupId } });
+        if (!current) throw new ApiError(404, 'group_not_found', 'no group with this id is visible to you');
+        if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== etag(current.policyVersion)) {
+          throw new ApiError(412, 'version_conflict', `the policy is at version ${current.policyVersion}; read it again before changing it`, {
+            version: current.policyVersion,
+          });
+        }
+        const before = resolvePolicy(current.policy);
+        if (isDeepStrictEqual(before, next)) return current; // nothing changes: no new version
+        const recorded = await tx.groupPolicyVersion.findUnique({ where: { groupId_version: { groupId, version: current.policyVersion } } });
+        if (!recorded) {
+          await tx.groupPolicyVersion.create({
+            data: { groupId, version: current.policyVersion, policy: before as unknown as Prisma.InputJsonValue, changedBy: UNRECORDED_AUTHOR, changedAt: current.updatedAt },
+          });
+        }
+        const updated = await tx.group.update({
+          where: { id: groupId },
+          data: { policy: next as unknown as Prisma.InputJsonValue, policyVersion: { increment: 1 } },
+        });
+        await tx.groupPolicyVersion.create({
+          data: { groupId, version: updated.policyVersion, policy: next as unknown as Prisma.InputJsonValue, changedBy: hr.sub, changedAt: updated.updatedAt },
+        });
+        await auditEntry(tx, req, {
+          actorType: 'hr',
+          actorId: hr.sub,
+          action: 'group.policy.update',
+          groupId,
+          payload: { fromVersion: current.policyVersion, toVersion: updated.policyVersion, changed: changedFields(before, next) },
+        });
+        return updated;
+      });
+      reply.header('etag', etag(group.policyVersion));
+      return view(group);
+    },
+  );
+};
+
+export default policyRoutes;

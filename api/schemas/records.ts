@@ -1,0 +1,224 @@
+/**
+ * Schemas of the records calls: group policy, attendance lookup, erasure,
+ * disputes and reports. One source for validation, serialization, the
+ * TypeScript types and the OpenAPI document.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { CLASSIFICATIONS } from '../../workflows/definitions';
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const Duration = Type.String({ minLength: 2, maxLength: 40, description: 'ISO-8601 duration, e.g. PT48H, PT15M, P7D, P1Y' });
+const HourMinute = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'HH:MM' });
+const Uuid = Type.String({ minLength: 1, maxLength: 64 });
+
+// --- group policy -----------------------------------------------------------
+
+export const GroupParams = Type.Object({ groupId: Uuid });
+
+/** Fields left out take the defaults (DEFAULT_POLICY); unknown fields are refused. */
+export const PolicyBody = Type.Object(
+  {
+    reminderOffsets: Type.Optional(Type.Array(Duration, { maxItems: 10 })),
+    grace: Type.Optional(Duration),
+    annotationWindow: Type.Optional(Duration),
+    quietHours: Type.Optional(Nullable(Type.Object({ start: HourMinute, end: HourMinute }, { additionalProperties: false }))),
+    selfService: Type.Optional(
+      Type.Object(
+        { maxReschedules: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })), cutoff: Type.Optional(Duration) },
+        { additionalProperties: false },
+      ),
+    ),
+    retention: Type.Optional(
+      Type.Object(
+        {
+          NO_REASON: Type.Optional(Type.String({ ...Duration, description: 'from P1Y to P3Y; default P1Y' })),
+          UNREACHABLE: Type.Optional(Type.String({ ...Duration, description: 'at most the NO_REASON retention; default P90D' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    shareAcrossSubsidiaries: Type.Optional(Type.Boolean()),
+    channels: Type.Optional(Type.Array(Type.Union([Type.Literal('sms'), Type.Literal('email')]), { minItems: 1, maxItems: 2, uniqueItems: true })),
+  },
+  { additionalProperties: false },
+);
+export type PolicyBody = Static<typeof PolicyBody>;
+
+const PolicyShape = Type.Object({
+  reminderOffsets: Type.Array(Type.String()),
+  grace: Type.String(),
+  annotationWindow: Type.String(),
+  quietHours: Nullable(Type.Object({ start: Type.String(), end: Type.String() })),
+  selfService: Type.Object({ maxReschedules: Type.Integer(), cutoff: Type.String() }),
+  retention: Type.Object({ NO_REASON: Type.String(), UNREACHABLE: Type.String() }),
+  shareAcrossSubsidiaries: Type.Boolean(),
+  channels: Type.Array(Type.String()),
+});
+
+export const PolicyView = Type.Object({
+  groupId: Type.String(),
+  version: Type.Integer(),
+  updatedAt: Type.String(),
+  policy: PolicyShape,
+});
+
+export const PolicyHistory = Type.Object({
+  groupId: Type.String(),
+  items: Type.Array(
+    Type.Object({ version: Type.Integer(), changedAt: Type.String(), changedBy: Type.String(), policy: PolicyShape }),
+  ),
+});
+
+// --- candidates: attendance and erasure ------------------------------------
+
+const Phone = Type.String({ minLength: 3, maxLength: 40, description: 'E.164; spaces, dashes, dots and brackets are ignored' });
+const Email = Type.String({ minLength: 3, maxLength: 320 });
+
+export const ContactQuery = Type.Object(
+  { phone: Type.Optional(Phone), email: Type.Optional(Email) },
+  { additionalProperties: false },
+);
+export type ContactQuery = Static<typeof ContactQuery>;
+
+export const AttendanceView = Type.Object({
+  /** How many candidate rows in the caller's group matched (one per subsidiary that knows the person). */
+  matchedSubsidiaries: Type.Integer(),
+  records: Type.Array(
+    Type.Object({
+      recordId: Type.String(),
+      classification: Type.String(),
+      kind: Type.String(),
+      date: Type.String({ description: 'the scheduled start that was missed (or cancelled late)' }),
+      classifiedAt: Nullable(Type.String()),
+      expiresAt: Type.String(),
+      subsidiary: Type.Object({ id: Type.String(), name: Type.String() }),
+      position: Type.Object({ id: Type.String(), title: Type.String(), region: Nullable(Type.String()) }),
+      /** Only for the caller's own scope: the interview's id, to open its evidence. */
+      interviewId: Nullable(Type.String()),
+      reminders: Type.Object({
+        sent: Type.Integer(),
+        delivered: Type.Integer(),
+        /** delivered: a provider receipt says so; sent: handed to a provider, no receipt; none: nothing was sent. */
+        summary: Type.Union([Type.Literal('delivered'), Type.Literal('sent'), Type.Literal('none')]),
+      }),
+      dispute: Nullable(Type.Object({ status: Type.String(), openedAt: Type.String() })),
+    }),
+  ),
+});
+
+export const ErasureBody = Type.Object(
+  { phone: Type.Optional(Phone), email: Type.Optional(Email) },
+  { additionalProperties: false },
+);
+export type ErasureBody = Static<typeof ErasureBody>;
+
+export const ErasureResult = Type.Object({
+  candidates: Type.Integer(),
+  interviews: Type.Integer(),
+  evidenceRedacted: Type.Integer(),
+  alreadyErased: Type.Integer(),
+});
+
+// --- disputes ------------------------------------------------------------------
+
+export const DisputeBody = Type.Object(
+  { statement: Type.String({ minLength: 10, maxLength: 4000, description: 'why the record is wrong, in the candidate’s words' }) },
+  { additionalProperties: false },
+);
+export type DisputeBody = Static<typeof DisputeBody>;
+
+export const SelfServiceTokenParams = Type.Object({ token: Type.String({ minLength: 10, maxLength: 1000 }) });
+
+export const DisputeOpened = Type.Object({ disputeId: Type.String(), status: Type.String(), openedAt: Type.String() });
+
+export const SelfServiceDisputeView = Type.Object({
+  /** Whether this interview has a negative record the candidate may contest now. */
+  canDispute: Type.Boolean(),
+  record: Nullable(Type.Object({ date: Type.String(), classification: Type.String(), expiresAt: Nullable(Type.String()) })),
+  dispute: Nullable(
+    Type.Object({ id: Type.String(), status: Type.String(), openedAt: Type.String(), resolvedAt: Nullable(Type.String()), outcome: Nullable(Type.String()) }),
+  ),
+});
+
+export const DisputeListQuery = Type.Object(
+  {
+    status: Type.Optional(Type.Union([Type.Literal('OPEN'), Type.Literal('UPHELD'), Type.Literal('RECLASSIFIED')])),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+  },
+  { additionalProperties: false },
+);
+export type DisputeListQuery = Static<typeof DisputeListQuery>;
+
+export const DisputeView = Type.Object({
+  id: Type.String(),
+  status: Type.String(),
+  statement: Nullable(Type.String()),
+  openedAt: Type.String(),
+  fromClassification: Type.String(),
+  toClassification: Nullable(Type.String()),
+  resolvedAt: Nullable(Type.String()),
+  resolvedBy: Nullable(Type.String()),
+  note: Nullable(Type.String()),
+  record: Type.Object({
+    id: Type.String(),
+    attempt: Type.Integer(),
+    kind: Type.String(),
+    classification: Nullable(Type.String()),
+    scheduledStart: Type.String(),
+    expiresAt: Nullable(Type.String()),
+  }),
+  interview: Type.Object({ id: Type.String(), interviewId: Type.String(), subsidiaryId: Type.String() }),
+});
+export const DisputeList = Type.Object({ items: Type.Array(DisputeView) });
+
+export const DisputeParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+export const ResolveBody = Type.Object(
+  {
+    decision: Type.Union([Type.Literal('uphold'), Type.Literal('reclassify')]),
+    classification: Type.Optional(Type.Union(CLASSIFICATIONS.filter((c) => c !== 'NO_REASON').map((c) => Type.Literal(c)))),
+    note: Type.String({ minLength: 1, maxLength: 4000 }),
+  },
+  { additionalProperties: false },
+);
+export type ResolveBody = Static<typeof ResolveBody>;
+
+// --- reports -------------------------------------------------------------------
+
+export const ReportQuery = Type.Object(
+  {
+    month: Type.String({ pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM (UTC)' }),
+    groupBy: Type.Optional(Type.String({ maxLength: 200, description: 'comma-separated: subsidiary, position, region, reason, channel, delivered' })),
+  },
+  { additionalProperties: false },
+);
+export type ReportQuery = Static<typeof ReportQuery>;
+
+const Counts = {
+  scheduled: Type.Integer(),
+  attended: Type.Integer(),
+  noShow: Type.Integer(),
+  cancelled: Type.Integer(),
+  lateCancel: Type.Integer(),
+  open: Type.Integer(),
+  noShowRate: Nullable(Type.Number()),
+};
+
+export const ReportRow = Type.Object({
+  subsidiaryId: Type.Optional(Type.String()),
+  subsidiaryName: Type.Optional(Type.String()),
+  positionId: Type.Optional(Type.String()),
+  positionTitle: Type.Optional(Type.String()),
+  region: Type.Optional(Nullable(Type.String())),
+  reason: Type.Optional(Nullable(Type.String())),
+  channel: Type.Optional(Type.String()),
+  delivered: Type.Optional(Type.String()),
+  ...Counts,
+});
+
+export const ReportView = Type.Object({
+  month: Type.String(),
+  groupBy: Type.Array(Type.String()),
+  rows: Type.Array(ReportRow),
+  totals: Type.Object(Counts),
+});

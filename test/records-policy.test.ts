@@ -1,0 +1,127 @@
+/**
+ * The group policy through the API: who may read and change it, how a bad
+ * value is refused, versions and audit, and the scope of a change (interviews
+ * confirmed afterwards only).
+ */
+import { DEFAULT_POLICY } from '../lib/policy';
+import { startHarness, type Harness } from './support/harness';
+import { confirmFor, createTestGroup, hrHeaders } from './support/records';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const url = (groupId: string) => `/v1/groups/${groupId}/policy`;
+
+describe('reading the policy', () => {
+  test('group_hr of the group reads it with its version; hr and auditors are refused; another group is not found', async () => {
+    const group = await createTestGroup(h, 1);
+    const other = await createTestGroup(h, 1);
+    const sub = group.subsidiaries[0]!.subsidiaryId;
+
+    const res = await h.app.inject({ method: 'GET', url: url(group.groupId), headers: await hrHeaders(h, group.groupId, 'group_hr') });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ groupId: group.groupId, version: 1, policy: DEFAULT_POLICY });
+    expect(res.headers.etag).toBe('"1"');
+
+    for (const role of ['hr', 'auditor'] as const) {
+      const refused = await h.app.inject({ method: 'GET', url: url(group.groupId), headers: await hrHeaders(h, group.groupId, role, sub) });
+      expect(refused.statusCode).toBe(403);
+    }
+    const foreign = await h.app.inject({ method: 'GET', url: url(group.groupId), headers: await hrHeaders(h, other.groupId, 'group_hr') });
+    expect(foreign.statusCode).toBe(404);
+    expect(foreign.body).not.toContain('reminderOffsets');
+  });
+});
+
+describe('changing the policy', () => {
+  test('a bad value is a 400 that names the field, and nothing changes', async () => {
+    const group = await createTestGroup(h, 1);
+    const headers = await hrHeaders(h, group.groupId, 'group_hr');
+    const cases: [unknown, string][] = [
+      [{ retention: { NO_REASON: 'P5Y' } }, 'retention.NO_REASON'],
+      [{ retention: { NO_REASON: 'P1Y', UNREACHABLE: 'P2Y' } }, 'retention.UNREACHABLE'],
+      [{ grace: 'soon' }, 'grace'],
+      [{ reminderOffsets: ['PT24H', 'P1D'] }, 'reminderOffsets'],
+      [{ channels: ['fax'] }, 'channels.0'],
+      [{ shareAcrossSubsidiaries: 'yes' }, 'shareAcrossSubsidiaries'],
+      [{ sharing: true }, 'sharing'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await h.app.inject({ method: 'PUT', url: url(group.groupId), headers, payload: body as object });
+      expect({ body, status: res.statusCode }).toEqual({ body, status: 400 });
+      expect(res.json().error.details[0].field).toBe(field);
+      expect(res.json().error.message).toContain(field);
+    }
+    const stored = await h.prisma.group.findUniqueOrThrow({ where: { id: group.groupId } });
+    expect(stored.policyVersion).toBe(1);
+    expect(await h.prisma.groupPolicyVersion.count({ where: { groupId: group.groupId } })).toBe(0);
+  });
+
+  test('a change is a new version, kept in the history and audited; the same policy again changes nothing', async () => {
+    const group = await createTestGroup(h, 1);
+    const headers = await hrHeaders(h, group.groupId, 'group_hr', undefined, 'gh-chen');
+    const change = { ...DEFAULT_POLICY, shareAcrossSubsidiaries: false, retention: { NO_REASON: 'P2Y', UNREACHABLE: 'P90D' } };
+
+    const res = await h.app.inject({ method: 'PUT', url: url(group.groupId), headers, payload: change });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ version: 2, policy: change });
+    expect(res.headers.etag).toBe('"2"');
+
+    const history = (await h.app.inject({ method: 'GET', url: `${url(group.groupId)}/versions`, headers })).json();
+    expect(history.items.map((v: { version: number; changedBy: string }) => [v.version, v.changedBy])).toEqual([
+      [2, 'gh-chen'],
+      [1, 'unrecorded'],
+    ]);
+    expect(history.items[1].policy).toEqual(DEFAULT_POLICY);
+
+    const audit = await h.prisma.auditEntry.findMany({ where: { groupId: group.groupId, action: 'group.policy.update' } });
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ actorType: 'hr', actorId: 'gh-chen' });
+    expect(audit[0]!.payload).toEqual({ fromVersion: 1, toVersion: 2, changed: ['retention.NO_REASON', 'shareAcrossSubsidiaries'] });
+
+    const again = await h.app.inject({ method: 'PUT', url: url(group.groupId), headers, payload: change });
+    expect(again.json().version).toBe(2);
+    expect(await h.prisma.auditEntry.count({ where: { groupId: group.groupId, action: 'group.policy.update' } })).toBe(1);
+  });
+
+  test('If-Match with a stale version is refused with 412', async () => {
+    const group = await createTestGroup(h, 1);
+    const headers = await hrHeaders(h, group.groupId, 'group_hr');
+    const first = await h.app.inject({ method: 'PUT', url: url(group.groupId), headers: { ...headers, 'if-match': '"1"' }, payload: { grace: 'PT10M' } });
+    expect(first.statusCode).toBe(200);
+    const stale = await h.app.inject({ method: 'PUT', url: url(group.groupId), headers: { ...headers, 'if-match': '"1"' }, payload: { grace: 'PT20M' } });
+    expect(stale.statusCode).toBe(412);
+    expect(stale.json().error.details).toEqual({ version: 2 });
+    expect((await h.prisma.group.findUniqueOrThrow({ where: { id: group.groupId } })).policy).toMatchObject({ grace: 'PT10M' });
+  });
+
+  test('a change applies to interviews confirmed afterwards: one confirmed before keeps its snapshot', async () => {
+    const group = await createTestGroup(h, 1);
+    const tenant = group.subsidiaries[0]!;
+    const startsAt = new Date(Date.now() + 10 * 24 * 3600_000);
+    const before = await confirmFor(h, tenant, { startsAt });
+
+    const res = await h.app.inject({
+      method: 'PUT',
+      url: url(group.groupId),
+      headers: await hrHeaders(h, group.groupId, 'group_hr'),
+      payload: { reminderOffsets: ['PT72H', 'PT2H'], grace: 'PT30M', retention: { NO_REASON: 'P3Y' } },
+    });
+    expect(res.statusCode).toBe(200);
+    const after = await confirmFor(h, tenant, { startsAt });
+
+    const interview = (iv: { id: string }) => h.prisma.interview.findUniqueOrThrow({ where: { id: iv.id } });
+    const [old, fresh] = await Promise.all([interview(before), interview(after)]);
+    expect(old.policy).toMatchObject({ policyVersion: 1, reminderOffsets: ['PT48H', 'PT24H', 'PT1H'], grace: 'PT15M', retention: { NO_REASON: 'P1Y' } });
+    expect(fresh.policy).toMatchObject({ policyVersion: 2, reminderOffsets: ['PT72H', 'PT2H'], grace: 'PT30M', retention: { NO_REASON: 'P3Y' } });
+
+    // The running workflow of the earlier interview still plans by its snapshot.
+    const detail = (await h.app.inject({ method: 'GET', url: `/v1/interviews/${before.externalId}`, headers: await hrHeaders(h, group.groupId, 'group_hr') })).json();
+    expect(detail.next.step).toBe('reminder PT48H');
+  });
+});
