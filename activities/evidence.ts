@@ -73,13 +73,17 @@ export async function appendEvidence(
   return added;
 }
 
-/** Checks a trail read in seq order: each row's hash covers its content and the row before. */
+/**
+ * Checks a trail read in seq order: each row's hash covers its content and the row before.
+ * A row whose personal fields were erased (redactedAt, see activities/records.ts) keeps its
+ * original hash: it is checked for its place in the chain only, since its content has changed.
+ */
 export function verifyChain(
-  rows: { interviewId: string; seq: number; key: string; kind: string; at: Date; data: unknown; prevHash: string; hash: string }[],
+  rows: { interviewId: string; seq: number; key: string; kind: string; at: Date; data: unknown; prevHash: string; hash: string; redactedAt?: Date | null }[],
 ): { ok: true } | { ok: false; brokenAtSeq: number } {
   let prev = GENESIS_HASH;
   for (const r of rows) {
-    if (r.prevHash !== prev || evidenceHash(prev, r) !== r.hash) return { ok: false, brokenAtSeq: r.seq };
+    if (r.prevHash !== prev || (!r.redactedAt && evidenceHash(prev, r) !== r.hash)) return { ok: false, brokenAtSeq: r.seq };
     prev = r.hash;
   }
   return { ok: true };

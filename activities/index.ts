@@ -6,6 +6,7 @@
 import type { PrismaClient } from '../lib/database';
 import { createLifecycleActivities } from './lifecycle';
 import { createMessageActivities } from './messages';
+import { createRecordsActivities } from './records';
 import type { MessageTransport } from './messaging/transport';
 
 export interface ActivityDeps {
@@ -20,6 +21,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createLifecycleActivities(deps.prisma, deps.identityKey),
+    ...createRecordsActivities(deps.prisma, deps.identityKey),
     ...createMessageActivities(deps.prisma, deps.transport, deps.selfServiceUrl),
   };
 }

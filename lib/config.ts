@@ -136,6 +136,133 @@ export function logLevel(env: Env = process.env): string {
   return oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 }
 
+/**
+ * Message providers. A channel uses its provider when that provider's
+ * credentials are set, else the outbox transport (the message is kept on its
+ * notification row and a masked line is logged), so a fresh machine needs none
+ * of these. Setting half of a provider's variables is an error, not a silent
+ * fallback to the outbox.
+ *
+ *   TWILIO_ACCOUNT_SID            Twilio account SID (AC…); with TWILIO_AUTH_TOKEN and a sender, SMS goes through Twilio
+ *   TWILIO_AUTH_TOKEN             the account's auth token; also checks X-Twilio-Signature on delivery receipts (API)
+ *   TWILIO_MESSAGING_SERVICE_SID  sender: a Messaging Service (MG…), preferred; or
+ *   TWILIO_FROM_NUMBER            sender: one of the account's numbers, E.164
+ *   TWILIO_STATUS_CALLBACK_URL    where Twilio posts delivery receipts, exactly as Twilio will call it (the signature
+ *                                 covers it); default ${TURNOUT_PUBLIC_URL}/v1/webhooks/twilio/status
+ *   TWILIO_API_BASE_URL           unset: the SDK's own API host; set only to reach a stand-in (tests) or a proxy
+ *   SENDGRID_API_KEY              SendGrid API key (SG.…) with Mail Send; with SENDGRID_FROM_EMAIL, e-mail goes through SendGrid
+ *   SENDGRID_FROM_EMAIL           a verified sender address
+ *   SENDGRID_FROM_NAME            the sender's display name, default "Turnout"
+ *   SENDGRID_WEBHOOK_PUBLIC_KEY   the signed event webhook's verification key (base64, from SendGrid's mail settings);
+ *                                 unset: POST /v1/webhooks/sendgrid/events refuses every receipt (API)
+ *   SENDGRID_API_BASE_URL         unset: the SDK's own API host; set only to reach a stand-in (tests) or a proxy
+ *   PROVIDER_TIMEOUT_MS           one provider request's timeout, default 15000 (a timeout is retried by Temporal)
+ *   SMS_RATE_PER_SECOND           SMS sends per second across all workers (the sms task queue's limit), default 10
+ *   EMAIL_RATE_PER_SECOND         e-mails per second across all workers (the email task queue's limit), default 50
+ */
+export interface TwilioConfig {
+  accountSid: string;
+  authToken: string;
+  sender: { messagingServiceSid: string } | { from: string };
+  statusCallbackUrl: string;
+  apiBaseUrl?: string;
+  timeoutMs: number;
+}
+
+export interface SendGridConfig {
+  apiKey: string;
+  from: { email: string; name: string };
+  apiBaseUrl?: string;
+  timeoutMs: number;
+}
+
+export interface MessageRates {
+  smsPerSecond: number;
+  emailPerSecond: number;
+}
+
+export interface ProvidersConfig {
+  /** Null: SMS goes to the outbox. */
+  twilio: TwilioConfig | null;
+  /** Null: e-mail goes to the outbox. */
+  sendgrid: SendGridConfig | null;
+  /** Checks Twilio's status callbacks; set whenever TWILIO_AUTH_TOKEN is (the API needs no account SID). */
+  twilioWebhook: { authToken: string; statusCallbackUrl: string } | null;
+  /** Checks SendGrid's signed event webhook. */
+  sendgridWebhook: { publicKey: string } | null;
+  rates: MessageRates;
+}
+
+function rate(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0 || n > 10_000) throw new ConfigError(name, `must be a number of messages per second above 0, got "${raw}"`);
+  return n;
+}
+
+function optionalUrl(env: Env, name: string): string | undefined {
+  return env[name] ? url(env, name).replace(/\/+$/, '') : undefined;
+}
+
+export function messageRates(env: Env = process.env): MessageRates {
+  return { smsPerSecond: rate(env, 'SMS_RATE_PER_SECOND', 10), emailPerSecond: rate(env, 'EMAIL_RATE_PER_SECOND', 50) };
+}
+
+export function providersConfig(env: Env = process.env): ProvidersConfig {
+  const timeoutMs = int(env, 'PROVIDER_TIMEOUT_MS', 15_000, 100, 120_000);
+  const authToken = str(env, 'TWILIO_AUTH_TOKEN', '');
+  const statusCallbackUrl = url(env, 'TWILIO_STATUS_CALLBACK_URL', `${publicUrl(env)}/v1/webhooks/twilio/status`);
+
+  let twilio: TwilioConfig | null = null;
+  const accountSid = str(env, 'TWILIO_ACCOUNT_SID', '');
+  if (accountSid) {
+    if (!accountSid.startsWith('AC')) throw new ConfigError('TWILIO_ACCOUNT_SID', 'must be an account SID starting with AC');
+    if (!authToken) throw new ConfigError('TWILIO_AUTH_TOKEN', 'is required when TWILIO_ACCOUNT_SID is set');
+    const messagingServiceSid = str(env, 'TWILIO_MESSAGING_SERVICE_SID', '');
+    const from = str(env, 'TWILIO_FROM_NUMBER', '');
+    if (messagingServiceSid && !messagingServiceSid.startsWith('MG')) {
+      throw new ConfigError('TWILIO_MESSAGING_SERVICE_SID', 'must be a Messaging Service SID starting with MG');
+    }
+    if (!messagingServiceSid && !/^\+[1-9]\d{6,14}$/.test(from)) {
+      throw new ConfigError('TWILIO_FROM_NUMBER', 'or TWILIO_MESSAGING_SERVICE_SID is required when TWILIO_ACCOUNT_SID is set (an E.164 number)');
+    }
+    twilio = {
+      accountSid,
+      authToken,
+      sender: messagingServiceSid ? { messagingServiceSid } : { from },
+      statusCallbackUrl,
+      apiBaseUrl: optionalUrl(env, 'TWILIO_API_BASE_URL'),
+      timeoutMs,
+    };
+  }
+
+  let sendgrid: SendGridConfig | null = null;
+  const apiKey = str(env, 'SENDGRID_API_KEY', '');
+  if (apiKey) {
+    const email = str(env, 'SENDGRID_FROM_EMAIL', '');
+    if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new ConfigError('SENDGRID_FROM_EMAIL', 'is required when SENDGRID_API_KEY is set (an e-mail address)');
+    sendgrid = {
+      apiKey,
+      from: { email, name: str(env, 'SENDGRID_FROM_NAME', 'Turnout') },
+      apiBaseUrl: optionalUrl(env, 'SENDGRID_API_BASE_URL'),
+      timeoutMs,
+    };
+  }
+
+  const publicKey = str(env, 'SENDGRID_WEBHOOK_PUBLIC_KEY', '');
+  if (publicKey && !/^[A-Za-z0-9+/=\s-]+$/.test(publicKey.replace(/-----[A-Z ]+-----/g, ''))) {
+    throw new ConfigError('SENDGRID_WEBHOOK_PUBLIC_KEY', 'must be the base64 verification key from SendGrid');
+  }
+  return {
+    twilio,
+    sendgrid,
+    twilioWebhook: authToken ? { authToken, statusCallbackUrl } : null,
+    sendgridWebhook: publicKey ? { publicKey } : null,
+    rates: messageRates(env),
+  };
+}
+
 /** Runs a config reader and turns a ConfigError into a one-line exit, as every entry point should. */
 export function loadOrExit<T>(read: () => T): T {
   try {
