@@ -1,0 +1,19 @@
+/**
+ * One jest run = one real stack: the global setup starts a Temporal dev server
+ * and provides a fresh migrated PostgreSQL database (see test/support/global-setup.ts).
+ * Suites share that server, so run them with --runInBand (`npm test` does).
+ * @type {import('jest').Config}
+ */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true } }],
+  },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/prisma/generated/', '<rootDir>/.turnout/'],
+  modulePathIgnorePatterns: ['<rootDir>/.turnout/', '<rootDir>/dist/'],
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  testTimeout: 60000,
+};
