@@ -13,6 +13,8 @@ import { InterviewGateway } from './interview-gateway';
 import { registerRawJson } from './raw-json';
 import eventsRoutes from './routes/events';
 import healthRoutes from './routes/health';
+import attendanceRoutes from './routes/attendance';
+import candidatesRoutes from './routes/candidates';
 import policyRoutes from './routes/policy';
 import interviewsRoutes from './routes/interviews';
 import selfServiceRoutes from './routes/self-service';
@@ -85,6 +87,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(interviewsRoutes);
   await app.register(selfServiceRoutes);
   await app.register(policyRoutes);
+  await app.register(attendanceRoutes);
+  await app.register(candidatesRoutes);
   app.get('/docs', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -9,6 +9,7 @@ import { identityKey } from '../lib/identity';
 import { issueSelfServiceToken } from '../lib/self-service-token';
 import { createPrisma } from '../lib/database';
 import { createOutboxTransport } from '../activities/messaging/outbox-transport';
+import { ensureMaintenanceSchedules } from './schedules';
 import { createWorker } from './worker';
 
 async function main(): Promise<void> {
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
     identityKey: identityKey(secrets.masterKey),
   });
   console.info(JSON.stringify({ level: 'info', msg: 'worker started', taskQueue: temporal.taskQueue, address: temporal.address }));
+  await ensureMaintenanceSchedules(temporal, log);
   try {
     await worker.run();
   } finally {

@@ -116,7 +116,6 @@ export const ErasureResult = Type.Object({
   candidates: Type.Integer(),
   interviews: Type.Integer(),
   evidenceRedacted: Type.Integer(),
-  alreadyErased: Type.Integer(),
 });
 
 // --- disputes ------------------------------------------------------------------

@@ -1,0 +1,212 @@
+/**
+ * The no-show report, computed in SQL. The unit is an attempt: an interview
+ * counts once at its (last) scheduled start, plus once for every earlier
+ * attempt that ended in a record (a no-show HR then rescheduled). An attempt
+ * belongs to the month (UTC) of its scheduled start.
+ *
+ *   scheduled   every attempt of the month
+ *   attended    the candidate logged in
+ *   noShow      a NO_SHOW record
+ *   cancelled   cancelled 24 h or more ahead (no record)
+ *   lateCancel  a LATE_CANCEL record
+ *   open        not decided yet (still scheduled or in its window)
+ *   noShowRate  noShow / (attended + noShow): of the interviews that were due
+ *               to happen and not cancelled, the share the candidate missed;
+ *               null when there were none
+ *
+ * Group-by columns come from a fixed whitelist; their SQL is written here,
+ * never taken from the request.
+ */
+import { Prisma, type PrismaClient } from './database';
+
+export const REPORT_DIMENSIONS = ['subsidiary', 'position', 'region', 'reason', 'channel', 'delivered'] as const;
+export type ReportDimension = (typeof REPORT_DIMENSIONS)[number];
+
+export class ReportError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ReportError';
+  }
+}
+
+export interface ReportCounts {
+  scheduled: number;
+  attended: number;
+  noShow: number;
+  cancelled: number;
+  lateCancel: number;
+  open: number;
+  noShowRate: number | null;
+}
+
+export type ReportRow = Partial<{
+  subsidiaryId: string;
+  subsidiaryName: string;
+  positionId: string;
+  positionTitle: string;
+  region: string | null;
+  reason: string | null;
+  channel: string;
+  delivered: string;
+}> &
+  ReportCounts;
+
+export interface NoShowReport {
+  month: string;
+  groupBy: ReportDimension[];
+  rows: ReportRow[];
+  totals: ReportCounts;
+}
+
+/** "subsidiary, reason" → ['subsidiary', 'reason'] in canonical order, each once; unknown names are refused. */
+export function parseGroupBy(raw: string | undefined): ReportDimension[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  const asked = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const name of asked) {
+    if (!(REPORT_DIMENSIONS as readonly string[]).includes(name)) {
+      throw new ReportError('groupBy', `unknown column "${name}"; use any of ${REPORT_DIMENSIONS.join(', ')}`);
+    }
+  }
+  return REPORT_DIMENSIONS.filter((d) => asked.includes(d));
+}
+
+/** The month's bounds in UTC: [from, to). */
+export function monthRange(month: string): { from: Date; to: Date } {
+  const m = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(month);
+  if (!m) throw new ReportError('month', 'must be YYYY-MM');
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  return { from: new Date(Date.UTC(y, mo - 1, 1)), to: new Date(Date.UTC(y, mo, 1)) };
+}
+
+type Join = 'subsidiary' | 'position' | 'delivery';
+
+/** Each dimension: its output columns (name and SQL expression) and the join it needs. All SQL is literal. */
+const DIMENSION_SQL: Record<ReportDimension, { columns: [string, string][]; groupBy: string[]; join?: Join }> = {
+  subsidiary: { columns: [['subsidiaryId', 'a."subsidiaryId"::text'], ['subsidiaryName', 's.name']], groupBy: ['a."subsidiaryId"', 's.name'], join: 'subsidiary' },
+  position: { columns: [['positionId', 'p."externalId"'], ['positionTitle', 'p.title']], groupBy: ['p.id', 'p."externalId"', 'p.title'], join: 'position' },
+  region: { columns: [['region', 'p.region']], groupBy: ['p.region'], join: 'position' },
+  reason: { columns: [['reason', 'a.reason']], groupBy: ['a.reason'] },
+  // The channel set of the interview ("email", "sms", "email+sms"): one value per attempt, so rows add up.
+  channel: { columns: [['channel', 'a.channel']], groupBy: ['a.channel'] },
+  delivered: { columns: [['delivered', 'd.delivered']], groupBy: ['d.delivered'], join: 'delivery' },
+};
+
+const JOIN_SQL: Record<Join, string> = {
+  subsidiary: 'JOIN "Subsidiary" s ON s.id = a."subsidiaryId"',
+  position: 'JOIN "Position" p ON p.id = a."positionId"',
+  // delivered: a provider receipt says a message of the attempt arrived; sent: handed over, no receipt; none: nothing sent.
+  delivery: `LEFT JOIN LATERAL (
+      SELECT CASE WHEN bool_or(n."deliveredAt" IS NOT NULL OR n."deliveryStatus" = 'delivered') THEN 'delivered'
+                  WHEN bool_or(n.status = 'SENT') THEN 'sent'
+                  ELSE 'none' END AS delivered
+      FROM "Notification" n
+      WHERE n."interviewId" = a."interviewId" AND n.attempt = a.attempt) d ON true`,
+};
+
+/** The report's SQL for a scope and month; exported so the benchmark can EXPLAIN exactly this query. */
+export function noShowReportSql(input: { subsidiaryIds: string[]; month: string; groupBy: ReportDimension[] }): Prisma.Sql {
+  const { from, to } = monthRange(input.month);
+  const dims = input.groupBy.map((d) => DIMENSION_SQL[d]);
+  const joins = [...new Set(dims.map((d) => d.join).filter((j): j is Join => j !== undefined))]
+    .sort((x, y) => Object.keys(JOIN_SQL).indexOf(x) - Object.keys(JOIN_SQL).indexOf(y))
+    .map((j) => JOIN_SQL[j]);
+  const columns = dims.flatMap((d) => d.columns.map(([name, expr]) => `${expr} AS "${name}"`));
+  const groupExprs = dims.flatMap((d) => d.groupBy);
+  const channel = input.groupBy.includes('channel') ? `array_to_string(ARRAY(SELECT c FROM unnest(i.channels) c ORDER BY c), '+')` : 'NULL::text';
+  const ids = input.subsidiaryIds;
+
+  // Grouping sets add the totals row (GROUPING(...) = 1 marks it) in the same scan.
+  const grouping = groupExprs.length
+    ? `GROUP BY GROUPING SETS ((${groupExprs.join(', ')}), ()) ORDER BY GROUPING(${groupExprs[0]}), ${groupExprs.map((e) => `${e} NULLS LAST`).join(', ')}`
+    : '';
+  const totalFlag = groupExprs.length ? `GROUPING(${groupExprs[0]}) = 1` : 'true';
+
+  return Prisma.sql`
+    WITH attempts AS (
+      SELECT i.id AS "interviewId", i.attempt, i."subsidiaryId", i."positionId", ${Prisma.raw(channel)} AS channel,
+             CASE i.status WHEN 'ATTENDED' THEN 'attended' WHEN 'CANCELLED' THEN 'cancelled' ELSE 'open' END AS result,
+             NULL::text AS reason
+      FROM "Interview" i
+      WHERE i."subsidiaryId" = ANY(${ids}::uuid[]) AND i."startsAt" >= ${from} AND i."startsAt" < ${to}
+        AND i.status IN ('SCHEDULED', 'IN_WINDOW', 'ATTENDED', 'CANCELLED')
+      UNION ALL
+      SELECT r."interviewId", r.attempt, i."subsidiaryId", i."positionId", ${Prisma.raw(channel)},
+             CASE r.kind WHEN 'NO_SHOW' THEN 'no_show' ELSE 'late_cancel' END,
+             COALESCE(r.classification::text, 'UNCLASSIFIED')
+      FROM "NoShowRecord" r JOIN "Interview" i ON i.id = r."interviewId"
+      WHERE i."subsidiaryId" = ANY(${ids}::uuid[]) AND r."scheduledStart" >= ${from} AND r."scheduledStart" < ${to}
+    )
+    SELECT ${Prisma.raw(columns.length ? `${columns.join(', ')},` : '')}
+           ${Prisma.raw(totalFlag)} AS "isTotal",
+           count(*)::int AS scheduled,
+           (count(*) FILTER (WHERE a.result = 'attended'))::int AS attended,
+           (count(*) FILTER (WHERE a.result = 'no_show'))::int AS "noShow",
+           (count(*) FILTER (WHERE a.result = 'cancelled'))::int AS cancelled,
+           (count(*) FILTER (WHERE a.result = 'late_cancel'))::int AS "lateCancel",
+           (count(*) FILTER (WHERE a.result = 'open'))::int AS open,
+           round((count(*) FILTER (WHERE a.result = 'no_show'))::numeric
+                 / nullif(count(*) FILTER (WHERE a.result IN ('attended', 'no_show')), 0), 4)::float8 AS "noShowRate"
+    FROM attempts a
+    ${Prisma.raw(joins.join('\n    '))}
+    ${Prisma.raw(grouping)}`;
+}
+
+type SqlRow = Record<string, unknown> & ReportCounts & { isTotal: boolean };
+
+function counts(r: SqlRow): ReportCounts {
+  return {
+    scheduled: r.scheduled,
+    attended: r.attended,
+    noShow: r.noShow,
+    cancelled: r.cancelled,
+    lateCancel: r.lateCancel,
+    open: r.open,
+    noShowRate: r.noShowRate,
+  };
+}
+
+export async function computeNoShowReport(
+  prisma: PrismaClient | Prisma.TransactionClient,
+  input: { subsidiaryIds: string[]; month: string; groupBy: ReportDimension[] },
+): Promise<NoShowReport> {
+  const rows = await prisma.$queryRaw<SqlRow[]>(noShowReportSql(input));
+  const total = rows.find((r) => r.isTotal);
+  const names = input.groupBy.flatMap((d) => DIMENSION_SQL[d].columns.map(([name]) => name));
+  return {
+    month: input.month,
+    groupBy: input.groupBy,
+    rows: input.groupBy.length
+      ? rows.filter((r) => !r.isTotal).map((r) => ({ ...Object.fromEntries(names.map((n) => [n, r[n] ?? null])), ...counts(r) }) as ReportRow)
+      : [],
+    totals: total ? counts(total) : { scheduled: 0, attended: 0, noShow: 0, cancelled: 0, lateCancel: 0, open: 0, noShowRate: null },
+  };
+}
+
+/** The header and cells of the CSV form: the group-by columns, then the counts. */
+export function reportCsv(report: NoShowReport): string {
+  const names = report.groupBy.flatMap((d) => DIMENSION_SQL[d].columns.map(([name]) => name));
+  const countNames = ['scheduled', 'attended', 'noShow', 'cancelled', 'lateCancel', 'open', 'noShowRate'] as const;
+  const lines = [[...names, ...countNames].join(',')];
+  const rows = report.groupBy.length ? report.rows : [report.totals];
+  for (const r of rows) {
+    const rec = r as unknown as Record<string, unknown>;
+    lines.push([...names.map((n) => csvCell(rec[n])), ...countNames.map((n) => csvCell(rec[n]))].join(','));
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/**
+ * RFC 4180 quoting; a text cell starting with = + - @ (or a tab/CR) is
+ * prefixed with ' so a spreadsheet does not run a position title as a formula.
+ */
+export function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return String(v);
+  let s = String(v);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
