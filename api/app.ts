@@ -15,6 +15,7 @@ import eventsRoutes from './routes/events';
 import healthRoutes from './routes/health';
 import attendanceRoutes from './routes/attendance';
 import candidatesRoutes from './routes/candidates';
+import disputesRoutes from './routes/disputes';
 import policyRoutes from './routes/policy';
 import interviewsRoutes from './routes/interviews';
 import selfServiceRoutes from './routes/self-service';
@@ -89,6 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(policyRoutes);
   await app.register(attendanceRoutes);
   await app.register(candidatesRoutes);
+  await app.register(disputesRoutes);
   app.get('/docs', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }
