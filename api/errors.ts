@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** Every failure a handler means to report: a status, a code, and the field at fault if any. */
 export class ApiError extends Error {
@@ -29,39 +29,96 @@ export function fieldOf(err: AjvError, prefix?: string): string {
   return [prefix, ...parts].filter(Boolean).join('.') || prefix || 'body';
 }
 
+/** What ajv says, made readable: an unexpected field is named as such. */
+function messageOf(err: AjvError): string {
+  if (typeof err.params?.additionalProperty === 'string') return 'is not an allowed field';
+  return err.message ?? 'is invalid';
+}
+
 export function validationError(errors: AjvError[], prefix?: string): ApiError {
-  const details = errors.map((e) => ({ field: fieldOf(e, prefix), message: e.message ?? 'is invalid' }));
+  const details = errors.map((e) => ({ field: fieldOf(e, prefix), message: messageOf(e) }));
   const first = details[0] ?? { field: prefix ?? 'body', message: 'is invalid' };
   return new ApiError(400, 'invalid_request', `${first.field} ${first.message}`, details);
 }
 
-const FASTIFY_CODES: Record<string, [number, string]> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'payload_too_large'],
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type'],
-  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'invalid_request'],
-  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'malformed_json'],
+/** The header or parameter an authentication failure is about, for errors raised without details. */
+const FIELD_OF_CODE: Record<string, string> = {
+  missing_api_key: 'headers.x-api-key',
+  unknown_api_key: 'headers.x-api-key',
+  revoked_api_key: 'headers.x-api-key',
+  missing_signature: 'headers.x-signature',
+  malformed_signature: 'headers.x-signature',
+  stale_signature: 'headers.x-signature',
+  bad_signature: 'headers.x-signature',
+  missing_token: 'headers.authorization',
+  invalid_token: 'headers.authorization',
+  token_expired: 'headers.authorization',
+  forbidden: 'headers.authorization',
+  invalid_link: 'params.token',
+  link_expired: 'params.token',
 };
+
+/** Fastify's own failures, before a handler runs, in the contract's terms. */
+function fromFastify(err: FastifyError, req: FastifyRequest, bodyLimit: number): ApiError | undefined {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError(413, 'payload_too_large', `body is larger than ${bodyLimit} bytes`, { field: 'body', limitBytes: bodyLimit });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': {
+      const received = req.headers['content-type'] ?? null;
+      return new ApiError(415, 'unsupported_media_type', `content-type must be application/json, got ${received ?? 'none'}`, {
+        field: 'headers.content-type',
+        received,
+        accepted: ['application/json'],
+      });
+    }
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError(400, 'invalid_request', 'body must be a JSON object', [{ field: 'body', message: 'must be a JSON object' }]);
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new ApiError(400, 'malformed_json', `body is not valid JSON: ${err.message}`, [{ field: 'body', message: 'is not valid JSON' }]);
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ApiError(400, 'invalid_request', 'content-length does not match the body', [{ field: 'headers.content-length', message: 'does not match the body' }]);
+    case 'FST_ERR_BAD_URL':
+      return new ApiError(400, 'invalid_request', 'the URL is not valid', [{ field: 'url', message: 'is not valid' }]);
+    default:
+      return undefined;
+  }
+}
+
+/** Details for errors raised without any: a 400 lists fields as validation does, others name their field. */
+function defaultDetails(err: ApiError): unknown {
+  if (err.code === 'malformed_json') return [{ field: 'body', message: 'is not valid JSON' }];
+  if (err.statusCode === 400 && err.code === 'invalid_request') return [{ field: 'body', message: err.message.replace(/^body /, '') }];
+  const field = FIELD_OF_CODE[err.code];
+  return field ? { field } : undefined;
+}
+
+function send(reply: FastifyReply, err: ApiError) {
+  if (err.statusCode === 503) reply.header('retry-after', '10');
+  const details = err.details ?? defaultDetails(err);
+  return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message, ...(details === undefined ? {} : { details }) } });
+}
 
 /** Handlers throw; this one place turns what they throw into the contract's error shape. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
     if (err instanceof ApiError) {
-      return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message, details: err.details } });
+      if (err.statusCode >= 500) req.log.warn({ code: err.code }, err.message);
+      return send(reply, err);
     }
     if (err.validation) {
       const prefix = err.validationContext === 'body' ? undefined : err.validationContext;
-      const e = validationError(err.validation as AjvError[], prefix);
-      return reply.status(400).send({ error: { code: e.code, message: e.message, details: e.details } });
+      return send(reply, validationError(err.validation as AjvError[], prefix));
     }
-    const known = err.code ? FASTIFY_CODES[err.code] : undefined;
-    if (known) return reply.status(known[0]).send({ error: { code: known[1], message: err.message } });
+    const known = fromFastify(err, req, app.initialConfig.bodyLimit ?? 0);
+    if (known) return send(reply, known);
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      return reply.status(err.statusCode).send({ error: { code: 'bad_request', message: err.message } });
+      return send(reply, new ApiError(err.statusCode, 'bad_request', err.message));
     }
     req.log.error({ err }, 'unhandled error');
-    return reply.status(500).send({ error: { code: 'internal', message: 'internal error' } });
+    return send(reply, new ApiError(500, 'internal', 'internal error'));
   });
-  app.setNotFoundHandler((req, reply) =>
-    reply.status(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } }),
-  );
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0] ?? req.url;
+    return send(reply, new ApiError(404, 'not_found', `no route ${req.method} ${path}`, { method: req.method, path }));
+  });
 }

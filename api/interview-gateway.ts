@@ -4,9 +4,11 @@
  * failures to the contract's errors. Payloads carry ids, times and states only.
  */
 import {
+  ServiceError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
   isGrpcServiceError,
   type Client,
 } from '@temporalio/client';
@@ -49,11 +51,40 @@ export interface StartInterview {
   confirmationEventId: string;
 }
 
+/** What the gateway asked Temporal to do, for metrics. */
+export type GatewayOperation =
+  | 'start'
+  | 'signal_logged_in'
+  | 'signal_link_clicked'
+  | 'update_reschedule'
+  | 'update_cancel'
+  | 'update_annotate'
+  | 'query_state'
+  | 'describe';
+/** How it ended: ok, the workflow already existed, refused by the workflow, or the contract error it became. */
+export type GatewayOutcome = 'ok' | 'duplicate' | 'rejected' | 'not_found' | 'closed' | 'unavailable' | 'error';
+
+export interface GatewayOptions {
+  /** Deadline of a start, signal, update or describe; past it the caller gets 503. */
+  timeoutMs?: number;
+  /** Deadline of a state query made for a read, which then answers from the database alone. */
+  queryTimeoutMs?: number;
+  /** Called once per Temporal call with its outcome (the metrics hook). */
+  observe?: (operation: GatewayOperation, outcome: GatewayOutcome) => void;
+}
+
 export class InterviewGateway {
+  private readonly timeoutMs: number;
+  private readonly queryTimeoutMs: number;
+
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
-  ) {}
+    private readonly options: GatewayOptions = {},
+  ) {
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.queryTimeoutMs = options.queryTimeoutMs ?? 2_000;
+  }
 
   /** Starts the interview's workflow, or finds the one already running: never a second one. */
   async start(s: StartInterview): Promise<{ workflowId: string; status: string; duplicate: boolean }> {
@@ -61,7 +92,7 @@ export class InterviewGateway {
     // Ids and the position's title only: the memo and summary are plain text in Temporal.
     const summary = `Candidate ${s.externalCandidateId} · ${s.positionTitle} · ${s.startsAt}`;
     try {
-      await this.call(() =>
+      await this.call('start', () =>
         this.client.workflow.start<typeof interviewWorkflow>('interviewWorkflow', {
           workflowId,
           taskQueue: this.taskQueue,
@@ -93,48 +124,52 @@ export class InterviewGateway {
   }
 
   async loggedIn(workflowId: string, ref: EventRef): Promise<string> {
-    await this.call(() => this.client.workflow.getHandle(workflowId).signal(loggedInSignal, ref));
+    await this.call('signal_logged_in', () => this.client.workflow.getHandle(workflowId).signal(loggedInSignal, ref));
     return this.currentStatus(workflowId);
   }
 
   async linkClicked(workflowId: string, ref: EventRef): Promise<string> {
-    await this.call(() => this.client.workflow.getHandle(workflowId).signal(linkClickedSignal, ref));
+    await this.call('signal_link_clicked', () => this.client.workflow.getHandle(workflowId).signal(linkClickedSignal, ref));
     return this.currentStatus(workflowId);
   }
 
   reschedule(workflowId: string, req: RescheduleRequest): Promise<InterviewState> {
-    return this.update(workflowId, () => this.client.workflow.getHandle(workflowId).executeUpdate(rescheduleUpdate, { args: [req] }));
+    return this.update('update_reschedule', () => this.client.workflow.getHandle(workflowId).executeUpdate(rescheduleUpdate, { args: [req] }));
   }
 
   cancel(workflowId: string, req: CancelRequest): Promise<InterviewState> {
-    return this.update(workflowId, () => this.client.workflow.getHandle(workflowId).executeUpdate(cancelUpdate, { args: [req] }));
+    return this.update('update_cancel', () => this.client.workflow.getHandle(workflowId).executeUpdate(cancelUpdate, { args: [req] }));
   }
 
   annotate(workflowId: string, req: AnnotateRequest): Promise<InterviewState> {
-    return this.update(workflowId, () => this.client.workflow.getHandle(workflowId).executeUpdate(annotateUpdate, { args: [req] }));
+    return this.update('update_annotate', () => this.client.workflow.getHandle(workflowId).executeUpdate(annotateUpdate, { args: [req] }));
   }
 
-  /** The workflow's own view, for a running interview; null once it has ended. */
-  async state(workflowId: string): Promise<InterviewState | null> {
+  /**
+   * The workflow's own view, for a running interview; null once it has ended.
+   * A read waits at most the query deadline (the caller then answers from the database).
+   */
+  async state(workflowId: string, timeoutMs = this.queryTimeoutMs): Promise<InterviewState | null> {
     try {
-      return await this.call(() => this.client.workflow.getHandle(workflowId).query(stateQuery));
+      return await this.call('query_state', () => this.client.workflow.getHandle(workflowId).query(stateQuery), timeoutMs);
     } catch (err) {
       if (err instanceof ApiError && err.code === 'interview_closed') return null;
       throw err;
     }
   }
 
+  /** Part of a write (the answer to a signal or a duplicate start): it gets the write deadline. */
   async currentStatus(workflowId: string): Promise<string> {
-    const state = await this.state(workflowId);
+    const state = await this.state(workflowId, this.timeoutMs);
     if (state) return state.status;
-    const description = await this.call(() => this.client.workflow.getHandle(workflowId).describe());
+    const description = await this.call('describe', () => this.client.workflow.getHandle(workflowId).describe());
     return String(description.typedSearchAttributes.get(InterviewStatus) ?? description.status.name);
   }
 
   /** Updates rejected by the workflow's validator become 409 with the current state. */
-  private async update(workflowId: string, run: () => Promise<InterviewState>): Promise<InterviewState> {
+  private async update(operation: GatewayOperation, run: () => Promise<InterviewState>): Promise<InterviewState> {
     try {
-      return await this.call(run);
+      return await this.call(operation, run);
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === INVALID_TRANSITION) {
         throw new ApiError(409, 'invalid_state', err.cause.message, { state: err.cause.details?.[0] ?? null });
@@ -143,28 +178,62 @@ export class InterviewGateway {
     }
   }
 
-  /** Maps "no such workflow" and "Temporal unreachable" to the contract's errors. */
-  private async call<T>(run: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one Temporal call under a deadline (the SDK otherwise retries an
+   * unreachable server for many seconds), counts its outcome, and maps
+   * "no such workflow" and "Temporal unreachable" to the contract's errors.
+   */
+  private async call<T>(operation: GatewayOperation, run: () => Promise<T>, timeoutMs = this.timeoutMs): Promise<T> {
     try {
-      return await run();
-    } catch (err) {
-      // Temporal answers "not found" for a workflow that has completed, too.
-      if (err instanceof Error && /already completed/i.test(err.message)) {
-        throw new ApiError(409, 'interview_closed', 'this interview has ended and accepts no more changes');
+      const result = await this.client.withDeadline(Date.now() + timeoutMs, run);
+      this.options.observe?.(operation, 'ok');
+      return result;
+    } catch (raw) {
+      let mapped: unknown = raw;
+      try {
+        this.mapError(raw);
+      } catch (err) {
+        mapped = err;
       }
-      if (err instanceof WorkflowNotFoundError) {
-        throw new ApiError(404, 'interview_not_found', 'no interview with this id is known');
-      }
-      if (isGrpcServiceError(err)) {
-        if (err.code === GrpcStatus.NOT_FOUND) throw new ApiError(404, 'interview_not_found', 'no interview with this id is known');
-        if (err.code === GrpcStatus.FAILED_PRECONDITION && /completed|closed/i.test(err.details ?? err.message)) {
-          throw new ApiError(409, 'interview_closed', 'this interview has ended and accepts no more changes');
-        }
-        if (err.code === GrpcStatus.UNAVAILABLE || err.code === GrpcStatus.DEADLINE_EXCEEDED) {
-          throw new ApiError(503, 'temporal_unavailable', 'the workflow service is unavailable; retry later', undefined);
-        }
-      }
-      throw err;
+      this.options.observe?.(operation, outcomeOf(mapped));
+      throw mapped;
     }
   }
+
+  private mapError(raw: unknown): never {
+    // The client wraps gRPC failures of some calls (start, query, signal) in its own ServiceError.
+    const err = raw instanceof ServiceError && isGrpcServiceError(raw.cause) ? raw.cause : raw;
+    // Temporal answers "not found" for a workflow that has completed, too.
+    if ([raw, err].some((e) => e instanceof Error && /already completed/i.test(e.message))) {
+      throw new ApiError(409, 'interview_closed', 'this interview has ended and accepts no more changes');
+    }
+    if (err instanceof WorkflowNotFoundError) {
+      throw new ApiError(404, 'interview_not_found', 'no interview with this id is known');
+    }
+    // An update whose call timed out may still apply: the caller retries and learns the outcome.
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw temporalUnavailable();
+    if (isGrpcServiceError(err)) {
+      if (err.code === GrpcStatus.NOT_FOUND) throw new ApiError(404, 'interview_not_found', 'no interview with this id is known');
+      if (err.code === GrpcStatus.FAILED_PRECONDITION && /completed|closed/i.test(err.details ?? err.message)) {
+        throw new ApiError(409, 'interview_closed', 'this interview has ended and accepts no more changes');
+      }
+      if (err.code === GrpcStatus.UNAVAILABLE || err.code === GrpcStatus.DEADLINE_EXCEEDED) throw temporalUnavailable();
+    }
+    throw raw;
+  }
+}
+
+function temporalUnavailable(): ApiError {
+  return new ApiError(503, 'temporal_unavailable', 'the workflow service is unavailable; retry later');
+}
+
+function outcomeOf(err: unknown): GatewayOutcome {
+  if (err instanceof WorkflowExecutionAlreadyStartedError) return 'duplicate';
+  if (err instanceof WorkflowUpdateFailedError) return 'rejected';
+  if (err instanceof ApiError) {
+    if (err.statusCode === 404) return 'not_found';
+    if (err.code === 'interview_closed') return 'closed';
+    if (err.statusCode === 503) return 'unavailable';
+  }
+  return 'error';
 }

@@ -87,6 +87,20 @@ export interface ApiConfig {
   publicUrl: string;
   bodyLimitBytes: number;
   logLevel: string;
+  /** Requests per minute per platform key or HR token subject; 0 turns rate limiting off. */
+  rateLimitPerMinute: number;
+  /** Requests per minute per client IP for callers without a verified key or token (candidates). */
+  rateLimitAnonymousPerMinute: number;
+  /** Browser origins allowed by CORS; empty: CORS stays off. */
+  corsOrigins: string[];
+  /** Fastify's trustProxy: false, true, a hop count, or addresses/CIDRs of the proxies in front. */
+  trustProxy: boolean | number | string;
+  /** How long a write waits for Temporal before answering 503. */
+  temporalTimeoutMs: number;
+  /** How long a read waits for a workflow query before answering from the database alone. */
+  temporalQueryTimeoutMs: number;
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
+  metricsToken?: string;
 }
 
 export function databaseConfig(env: Env = process.env): DatabaseConfig {
@@ -123,7 +137,48 @@ export function apiConfig(env: Env = process.env): ApiConfig {
     publicUrl: publicUrl(env),
     bodyLimitBytes: int(env, 'API_BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
+    rateLimitAnonymousPerMinute: int(env, 'RATE_LIMIT_ANONYMOUS_PER_MINUTE', 120, 1, 1_000_000),
+    corsOrigins: corsOrigins(env),
+    trustProxy: trustProxy(env),
+    temporalTimeoutMs: int(env, 'API_TEMPORAL_TIMEOUT_MS', 10_000, 100, 120_000),
+    temporalQueryTimeoutMs: int(env, 'API_TEMPORAL_QUERY_TIMEOUT_MS', 2_000, 100, 60_000),
+    ...(env.METRICS_TOKEN ? { metricsToken: metricsToken(env) } : {}),
   };
+}
+
+/** CORS_ORIGINS: comma-separated origins such as https://hr.example.com; each must be a bare origin. */
+function corsOrigins(env: Env): string[] {
+  const raw = str(env, 'CORS_ORIGINS', '');
+  const origins = raw.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError('CORS_ORIGINS', `must be comma-separated origins like https://hr.example.com (no path, no trailing slash), got "${origin}"`);
+    }
+  }
+  return origins;
+}
+
+/** TRUST_PROXY: unset/false, true, a hop count, or comma-separated proxy addresses or CIDRs. */
+function trustProxy(env: Env): boolean | number | string {
+  const raw = str(env, 'TRUST_PROXY', 'false').trim();
+  if (raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return int(env, 'TRUST_PROXY', 0, 0, 100);
+  if (!/^[0-9A-Fa-f:.,/\s]+$/.test(raw)) throw new ConfigError('TRUST_PROXY', `must be true, false, a hop count or proxy addresses/CIDRs, got "${raw}"`);
+  return raw;
+}
+
+function metricsToken(env: Env): string {
+  const token = str(env, 'METRICS_TOKEN', '');
+  if (token.length < 16) throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters');
+  return token;
 }
 
 /** Where candidates reach the API: self-service links in messages point here. */

@@ -1,0 +1,65 @@
+/**
+ * GET /docs serves the OpenAPI document generated from the route schemas: it
+ * validates as OpenAPI, and it covers every route the app has (compared with
+ * the app's own route table, filled by an onRoute hook before any route).
+ */
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { startHarness, type Harness } from './support/harness';
+
+let h: Harness;
+let doc: { openapi: string; paths: Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>> };
+beforeAll(async () => {
+  h = await startHarness({ worker: false });
+  const res = await h.app.inject({ method: 'GET', url: '/docs' });
+  expect(res.statusCode).toBe(200);
+  doc = res.json();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+/** Fastify's "/v1/interviews/:id" is OpenAPI's "/v1/interviews/{id}". */
+const openApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+test('the document is valid OpenAPI 3', async () => {
+  expect(doc.openapi).toMatch(/^3\./);
+  // The validator dereferences in place: give it a copy.
+  await expect(SwaggerParser.validate(structuredClone(doc) as never)).resolves.toBeTruthy();
+});
+
+test('it lists every route of the app, and nothing the app does not serve', () => {
+  const table = h.app.routeTable;
+  // HEAD routes Fastify adds beside each GET are the GET's; OPTIONS comes from CORS, off here.
+  const gets = new Set(table.filter((r) => r.method === 'GET').map((r) => r.url));
+  for (const r of table.filter((r) => r.method === 'HEAD')) expect(gets.has(r.url)).toBe(true);
+  const served = table.filter((r) => r.method !== 'HEAD');
+  expect(served.filter((r) => r.hidden)).toEqual([]);
+
+  const fromApp = served.map((r) => `${r.method} ${openApiPath(r.url)}`).sort();
+  const fromDoc = Object.entries(doc.paths)
+    .flatMap(([path, ops]) => Object.keys(ops).filter((m) => HTTP_METHODS.includes(m)).map((m) => `${m.toUpperCase()} ${path}`))
+    .sort();
+  expect(fromDoc).toEqual(fromApp);
+  // The contract's calls are all there (a sample that must never drop out).
+  for (const op of ['POST /v1/events', 'GET /v1/interviews/{id}', 'POST /v1/interviews/{id}/annotations', 'POST /v1/self-service/{token}/cancel', 'GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /docs']) {
+    expect(fromDoc).toContain(op);
+  }
+});
+
+test('write routes document their body and the limits they may answer with', () => {
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(ops)) {
+      if (!HTTP_METHODS.includes(method)) continue;
+      // Probes, metrics and this document are never rate limited; everything else says it may be.
+      if (!['/healthz', '/readyz', '/metrics', '/docs'].includes(path)) {
+        expect([path, method, Object.keys(op.responses)]).toEqual([path, method, expect.arrayContaining(['429'])]);
+      }
+      if (op.requestBody) {
+        expect([path, method, Object.keys(op.responses)]).toEqual([path, method, expect.arrayContaining(['413', '415'])]);
+      }
+    }
+  }
+  const annotate = doc.paths['/v1/interviews/{id}/annotations']!.post!;
+  expect(JSON.stringify(annotate.requestBody)).toContain('classification');
+});
