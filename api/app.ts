@@ -23,6 +23,7 @@ import healthRoutes from './routes/health';
 import metricsRoutes from './routes/metrics';
 import attendanceRoutes from './routes/attendance';
 import candidatesRoutes from './routes/candidates';
+import disputesRoutes from './routes/disputes';
 import policyRoutes from './routes/policy';
 import interviewsRoutes from './routes/interviews';
 import selfServiceRoutes from './routes/self-service';
@@ -152,6 +153,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(policyRoutes);
   await app.register(attendanceRoutes);
   await app.register(candidatesRoutes);
+  await app.register(disputesRoutes);
   app.get(
     '/docs',
     { schema: { tags: ['operations'], summary: 'This OpenAPI document', response: { 200: { type: 'object', additionalProperties: true } } }, config: { rateLimit: false } },
