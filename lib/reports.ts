@@ -84,10 +84,14 @@ export function monthRange(month: string): { from: Date; to: Date } {
 
 type Join = 'subsidiary' | 'position' | 'delivery';
 
-/** Each dimension: its output columns (name and SQL expression) and the join it needs. All SQL is literal. */
+/**
+ * Each dimension: its output columns (name and SQL expression), what it groups
+ * by (the first expression also marks the totals row), the join it needs. All SQL is literal.
+ * Positions are per subsidiary: the same platform position id in two subsidiaries is two rows.
+ */
 const DIMENSION_SQL: Record<ReportDimension, { columns: [string, string][]; groupBy: string[]; join?: Join }> = {
-  subsidiary: { columns: [['subsidiaryId', 'a."subsidiaryId"::text'], ['subsidiaryName', 's.name']], groupBy: ['a."subsidiaryId"', 's.name'], join: 'subsidiary' },
-  position: { columns: [['positionId', 'p."externalId"'], ['positionTitle', 'p.title']], groupBy: ['p.id', 'p."externalId"', 'p.title'], join: 'position' },
+  subsidiary: { columns: [['subsidiaryId', 'a."subsidiaryId"::text'], ['subsidiaryName', 's.name']], groupBy: ['s.name', 'a."subsidiaryId"'], join: 'subsidiary' },
+  position: { columns: [['positionId', 'p."externalId"'], ['positionTitle', 'p.title']], groupBy: ['p."externalId"', 'p.title', 'p.id'], join: 'position' },
   region: { columns: [['region', 'p.region']], groupBy: ['p.region'], join: 'position' },
   reason: { columns: [['reason', 'a.reason']], groupBy: ['a.reason'] },
   // The channel set of the interview ("email", "sms", "email+sms"): one value per attempt, so rows add up.
