@@ -272,8 +272,11 @@ describe('HR scope', () => {
     expect(foreign.body).not.toContain('Li Wei');
 
     const auditor = await hr(tenant, 'auditor');
-    const read = await h.app.inject({ method: 'GET', url: `/v1/interviews/${externalId}`, headers: auditor });
-    expect(read.statusCode).toBe(200);
+    // Once the confirmation is out, the workflow says what it waits for next.
+    const read = await eventually(async () => {
+      const r = await h.app.inject({ method: 'GET', url: `/v1/interviews/${externalId}`, headers: auditor });
+      return r.statusCode === 200 && /reminder|window/.test(r.json().next?.step ?? '') ? r : undefined;
+    }, 10_000, 'next step');
     expect(read.json()).toMatchObject({ interviewId: externalId, status: 'SCHEDULED', next: { step: expect.stringMatching(/reminder|window/) } });
     expect((await annotate(auditor, externalId, 'NO_REASON')).statusCode).toBe(403);
   });

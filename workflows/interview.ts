@@ -277,6 +277,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
   // ---- the lifecycle -----------------------------------------------------------
 
   if (plan === undefined) {
+    next = { step: 'confirmation', at: null };
     const accepted = await db.acceptConfirmation({
       subsidiaryId: input.subsidiaryId,
       groupId: input.groupId,
