@@ -205,9 +205,16 @@ export function createLifecycleActivities(prisma: PrismaClient, identityKey: Buf
       kind: 'NO_SHOW' | 'LATE_CANCEL';
       scheduledStart: string;
       at: string;
+      /** Also record that the attendance window closed (same transaction). */
+      windowClosed?: boolean;
     }) {
       const at = new Date(input.at);
       await tx(async (t) => {
+        if (input.windowClosed) {
+          await appendEvidence(t, input.interviewId, [
+            { key: `${input.attempt}:WINDOW_CLOSED`, kind: 'WINDOW_CLOSED', at, data: { attempt: input.attempt } },
+          ]);
+        }
         await t.noShowRecord.upsert({
           where: { interviewId_attempt: { interviewId: input.interviewId, attempt: input.attempt } },
           create: {

@@ -16,6 +16,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -179,13 +180,14 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
     );
   };
 
-  const recordRecord = async (kind: 'NO_SHOW' | 'LATE_CANCEL') => {
+  const recordRecord = async (kind: 'NO_SHOW' | 'LATE_CANCEL', windowClosed = false) => {
     await db.recordNoShow({
       interviewId: plan!.interviewId,
       attempt,
       kind,
       scheduledStart: new Date(startsAt).toISOString(),
       at: nowIso(),
+      ...(windowClosed ? { windowClosed } : {}),
     });
     await db.alertHr({ interviewId: plan!.interviewId, attempt, kind, at: nowIso() });
   };
@@ -330,8 +332,14 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
         continue;
       }
       setStatus('NO_SHOW');
-      await db.recordStatus({ interviewId: plan.interviewId, attempt, status: 'NO_SHOW', kind: 'WINDOW_CLOSED', at: nowIso() });
-      await recordRecord('NO_SHOW');
+      if (patched('no-show-single-write')) {
+        // The window's close, the record and the NO_SHOW state land in one
+        // transaction: nobody reads a NO_SHOW without its record.
+        await recordRecord('NO_SHOW', true);
+      } else {
+        await db.recordStatus({ interviewId: plan.interviewId, attempt, status: 'NO_SHOW', kind: 'WINDOW_CLOSED', at: nowIso() });
+        await recordRecord('NO_SHOW');
+      }
       continue;
     }
 
