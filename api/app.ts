@@ -28,6 +28,7 @@ import reportsRoutes from './routes/reports';
 import policyRoutes from './routes/policy';
 import interviewsRoutes from './routes/interviews';
 import selfServiceRoutes from './routes/self-service';
+import webhooksRoutes from './routes/webhooks';
 
 export interface AppDeps {
   prisma: PrismaClient;
@@ -156,6 +157,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(candidatesRoutes);
   await app.register(disputesRoutes);
   await app.register(reportsRoutes);
+  await app.register(webhooksRoutes);
   app.get(
     '/docs',
     { schema: { tags: ['operations'], summary: 'This OpenAPI document', response: { 200: { type: 'object', additionalProperties: true } } }, config: { rateLimit: false } },

@@ -5,6 +5,10 @@
 import twilio from 'twilio';
 import { classifySendGridError, classifyTwilioError, scrub } from '../activities/messaging/errors';
 import { quietHoursDecision } from '../activities/messaging/quiet-hours';
+import Fastify from 'fastify';
+import webhooksRoutes from '../api/routes/webhooks';
+import { registerErrorHandling } from '../api/errors';
+import { registerRawJson } from '../api/raw-json';
 import { ConfigError, providersConfig } from '../lib/config';
 
 /** A RestException exactly as the SDK builds it from an HTTP answer. */
@@ -182,4 +186,24 @@ describe('providersConfig', () => {
     expect(() => providersConfig(env)).toThrow(ConfigError);
     expect(() => providersConfig(env)).toThrow(variable);
   });
+});
+
+test('without verification keys the webhooks answer 503 and touch nothing', async () => {
+  const app = Fastify();
+  // No database behind it: a request that got past the check would fail loudly.
+  app.decorate('turnout', { prisma: {} } as never);
+  registerRawJson(app);
+  registerErrorHandling(app);
+  await app.register(webhooksRoutes, { providers: { twilioWebhook: null, sendgridWebhook: null } });
+  const twilioRes = await app.inject({
+    method: 'POST',
+    url: '/v1/webhooks/twilio/status',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'x' },
+    payload: 'MessageSid=SM1&MessageStatus=delivered',
+  });
+  expect(twilioRes.statusCode).toBe(503);
+  expect(twilioRes.json().error.code).toBe('webhook_not_configured');
+  const sendgridRes = await app.inject({ method: 'POST', url: '/v1/webhooks/sendgrid/events', headers: { 'content-type': 'application/json' }, payload: '[]' });
+  expect(sendgridRes.statusCode).toBe(503);
+  await app.close();
 });

@@ -4,21 +4,22 @@
  * and closes its connections.
  */
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { databaseConfig, loadOrExit, logLevel, publicUrl, secretsConfig, temporalConfig } from '../lib/config';
+import { databaseConfig, loadOrExit, logLevel, providersConfig, publicUrl, secretsConfig, temporalConfig } from '../lib/config';
 import { identityKey } from '../lib/identity';
 import { issueSelfServiceToken } from '../lib/self-service-token';
 import { createPrisma } from '../lib/database';
-import { createOutboxTransport } from '../activities/messaging/outbox-transport';
+import { transportsFromConfig } from '../activities/messaging/providers';
 import { ensureMaintenanceSchedules } from './schedules';
 import { createWorker } from './worker';
 
 async function main(): Promise<void> {
-  const { db, temporal, level, secrets, baseUrl } = loadOrExit(() => ({
+  const { db, temporal, level, secrets, baseUrl, providers } = loadOrExit(() => ({
     db: databaseConfig(),
     temporal: temporalConfig(),
     level: logLevel(),
     secrets: secretsConfig(),
     baseUrl: publicUrl(),
+    providers: providersConfig(),
   }));
   Runtime.install({
     shutdownSignals: ['SIGINT', 'SIGTERM'],
@@ -28,13 +29,28 @@ async function main(): Promise<void> {
   const log = (msg: string, fields: Record<string, unknown>) => {
     if (level !== 'silent') console.info(JSON.stringify({ level: 'info', msg, ...fields }));
   };
-  const { worker, connection } = await createWorker(temporal, {
-    prisma,
-    transport: createOutboxTransport(log),
-    selfServiceUrl: (interviewId) => `${baseUrl}/v1/self-service/${issueSelfServiceToken(secrets.masterKey, interviewId)}`,
-    identityKey: identityKey(secrets.masterKey),
-  });
-  console.info(JSON.stringify({ level: 'info', msg: 'worker started', taskQueue: temporal.taskQueue, address: temporal.address }));
+  const { transport, chosen } = transportsFromConfig(providers, log);
+  const { worker, connection } = await createWorker(
+    temporal,
+    {
+      prisma,
+      transport,
+      selfServiceUrl: (interviewId) => `${baseUrl}/v1/self-service/${issueSelfServiceToken(secrets.masterKey, interviewId)}`,
+      identityKey: identityKey(secrets.masterKey),
+    },
+    undefined,
+    providers.rates,
+  );
+  console.info(
+    JSON.stringify({
+      level: 'info',
+      msg: 'worker started',
+      taskQueue: temporal.taskQueue,
+      address: temporal.address,
+      transports: chosen,
+      ratesPerSecond: { sms: providers.rates.smsPerSecond, email: providers.rates.emailPerSecond },
+    }),
+  );
   await ensureMaintenanceSchedules(temporal, log);
   try {
     await worker.run();

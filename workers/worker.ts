@@ -5,7 +5,8 @@ import {
   type WorkflowBundleOption,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import type { TemporalConfig } from '../lib/config';
+import type { MessageRates, TemporalConfig } from '../lib/config';
+import { channelTaskQueue } from '../activities/messaging/channels';
 import { createActivities, type ActivityDeps } from '../activities';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -29,27 +30,84 @@ const quietBundlerLogger = {
   error: (m: string, meta?: unknown) => console.error(m, meta ?? ''),
 };
 
+/** Several workers run and stopped as one: the interview worker and the per-channel message workers. */
+export interface WorkerGroup {
+  workers: Worker[];
+  /** Runs every worker until shutdown; rejects (after stopping the others) if one fails. */
+  run(): Promise<void>;
+  /** The SDK's graceful shutdown for every worker: in-flight tasks drain first. */
+  shutdown(): void;
+}
+
 export interface TurnoutWorker {
-  worker: Worker;
+  worker: WorkerGroup;
   connection: NativeConnection;
 }
 
+export const DEFAULT_MESSAGE_RATES: MessageRates = { smsPerSecond: 10, emailPerSecond: 50 };
+
+function group(workers: Worker[]): WorkerGroup {
+  const shutdown = () => {
+    for (const w of workers) {
+      if (w.getState() === 'RUNNING') w.shutdown();
+    }
+  };
+  return {
+    workers,
+    shutdown,
+    async run() {
+      const results = await Promise.allSettled(
+        workers.map((w) =>
+          w.run().catch((err: unknown) => {
+            shutdown();
+            throw err;
+          }),
+        ),
+      );
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    },
+  };
+}
+
 /**
- * A worker on the interview task queue with Turnout's activities. A caller
- * that already has the bundle (the test suite builds it once per run) passes it.
+ * The interview worker (workflows and every activity, on TEMPORAL_TASK_QUEUE)
+ * and one activity worker per message channel on `<queue>-sms` and
+ * `<queue>-email`, each queue limited to the provider's rate across all
+ * workers. The interview worker keeps the send activity too: executions that
+ * began before sends moved to the channel queues still schedule it there.
+ * A caller that already has the bundle (the test suite builds it once per
+ * run) passes it.
  */
 export async function createWorker(
   temporal: TemporalConfig,
   deps: ActivityDeps,
   bundle?: WorkflowBundleOption,
+  rates: MessageRates = DEFAULT_MESSAGE_RATES,
 ): Promise<TurnoutWorker> {
   const connection = await NativeConnection.connect({ address: temporal.address });
-  const worker = await Worker.create({
+  const activities = createActivities(deps);
+  const interviews = await Worker.create({
     connection,
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
     workflowBundle: bundle ?? (await workflowBundle()),
-    activities: createActivities(deps),
+    activities,
   });
-  return { worker, connection };
+  const channel = (name: 'sms' | 'email', perSecond: number) =>
+    Worker.create({
+      connection,
+      namespace: temporal.namespace,
+      taskQueue: channelTaskQueue(temporal.taskQueue, name),
+      activities: { sendMessage: activities.sendMessage },
+      // Enforced by the server for the whole queue, so the limit holds however many workers run.
+      // The server splits it evenly over the queue's partitions (4 by default), so it is approximate:
+      // a few sends may go at once, and unevenly loaded partitions can pace below the rate. An exact
+      // limit needs one partition for these queues (dynamic config matching.numTaskqueueReadPartitions
+      // and numTaskqueueWritePartitions = 1 for them).
+      maxTaskQueueActivitiesPerSecond: perSecond,
+    });
+  const sms = await channel('sms', rates.smsPerSecond);
+  const email = await channel('email', rates.emailPerSecond);
+  return { worker: group([interviews, sms, email]), connection };
 }

@@ -24,6 +24,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { SendResult } from '../activities/messages';
+import { FALLBACK_ORDER, channelTaskQueue } from '../activities/messaging/channels';
 import {
   AWAITING_CLASSIFICATION,
   INVALID_TRANSITION,
@@ -53,6 +55,16 @@ const RETRY = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '
 
 const db = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: RETRY });
 const messages = proxyActivities<Activities>({ startToCloseTimeout: '60s', retry: RETRY });
+/**
+ * Sends on the channel's own task queue, whose workers hold the provider's
+ * rate limit (workers/worker.ts); the queue is named after this workflow's own.
+ */
+const messagesOn = (channel: string) =>
+  proxyActivities<Activities>({
+    startToCloseTimeout: '60s',
+    retry: RETRY,
+    taskQueue: channelTaskQueue(workflowInfo().taskQueue, channel),
+  });
 
 type Request =
   | { kind: 'reschedule'; req: RescheduleRequest; done: boolean }
@@ -173,11 +185,36 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
   // ---- side effects, each one activity -----------------------------------------
 
   const sendAll = async (point: string, dueAt: number) => {
-    await Promise.all(
-      plan!.channels.map((channel) =>
-        messages.sendMessage({ interviewId: plan!.interviewId, attempt, point, channel, dueAt: new Date(dueAt).toISOString() }),
-      ),
-    );
+    if (!patched('notification-fallback')) {
+      await Promise.all(
+        plan!.channels.map((channel) =>
+          messages.sendMessage({ interviewId: plan!.interviewId, attempt, point, channel, dueAt: new Date(dueAt).toISOString() }),
+        ),
+      );
+      return;
+    }
+    const onChannelQueues = patched('notification-channel-queues');
+    const send = (channel: string, fallbackFor?: string): Promise<SendResult> =>
+      (onChannelQueues ? messagesOn(channel) : messages).sendMessage({
+        interviewId: plan!.interviewId,
+        attempt,
+        point,
+        channel,
+        dueAt: new Date(dueAt).toISOString(),
+        ...(fallbackFor === undefined ? {} : { fallbackFor }),
+      });
+    const results = await Promise.all(plan!.channels.map((channel) => send(channel)));
+    // A message a provider refused for good goes out on the next channel this
+    // point does not use yet (sms, then email); both outcomes are evidence.
+    const used = new Set(plan!.channels);
+    const rejected = results.filter((r) => r.outcome === 'REJECTED').map((r) => r.channel);
+    while (rejected.length > 0) {
+      const failed = rejected.shift()!;
+      const next = FALLBACK_ORDER.find((c) => !used.has(c));
+      if (next === undefined) break;
+      used.add(next);
+      if ((await send(next, failed)).outcome === 'REJECTED') rejected.push(next);
+    }
   };
 
   const recordRecord = async (kind: 'NO_SHOW' | 'LATE_CANCEL', windowClosed = false) => {
@@ -311,6 +348,22 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
         pending.shift();
         // A reminder due while the worker was down goes out late, but never after the start.
         if (Date.now() < startsAt) {
+          if (patched('quiet-hours')) {
+            // The candidate's time zone stays in the database: the activity answers with an instant only.
+            const { sendAt } = await db.planQuietHours({
+              interviewId: plan.interviewId,
+              attempt,
+              point: reminder.point,
+              dueAt: new Date(reminder.dueAt).toISOString(),
+              startsAt: new Date(startsAt).toISOString(),
+            });
+            const deferredTo = Date.parse(sendAt);
+            if (deferredTo > Date.now()) {
+              // Waited for like any reminder, so requests and logins still wake the loop.
+              pending = [...pending, { point: reminder.point, dueAt: deferredTo }].sort((a, b) => a.dueAt - b.dueAt);
+              continue;
+            }
+          }
           await sendAll(reminder.point, reminder.dueAt);
           sentPoints.push(reminder.point);
         }

@@ -17,7 +17,35 @@ export interface SentMessage {
 }
 
 export interface MessageTransport {
+  /**
+   * Hands the message to the provider. Throws a ProviderError (errors.ts)
+   * saying whether a retry can help; anything else thrown counts as transient.
+   */
   send(message: OutgoingMessage): Promise<SentMessage>;
+  /**
+   * Looks for a message this transport already handed over for the same
+   * notification at or after `since` (the send activity asks on a retry whose
+   * earlier attempt may have reached the provider). Undefined when the
+   * provider has no cheap way to tell, or found none.
+   */
+  findSent?(message: OutgoingMessage, since: Date): Promise<SentMessage | undefined>;
+}
+
+/**
+ * One transport per channel behind the MessageTransport shape: SMS may go to
+ * Twilio while e-mail still goes to the outbox, each chosen by its own
+ * credentials (see transportsFromConfig in providers.ts).
+ */
+export function channelTransport(byChannel: Record<string, MessageTransport>): MessageTransport {
+  const pick = (channel: string): MessageTransport => {
+    const t = byChannel[channel];
+    if (!t) throw new Error(`no transport for channel "${channel}"`);
+    return t;
+  };
+  return {
+    send: (message) => pick(message.channel).send(message),
+    findSent: async (message, since) => pick(message.channel).findSent?.(message, since),
+  };
 }
 
 /** Masks contact details for logs: an operator sees which message, not whose number. */

@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { apiConfig, databaseConfig, secretsConfig, temporalConfig, type SecretsConfig } from '../../lib/config';
+import { apiConfig, databaseConfig, secretsConfig, temporalConfig, type MessageRates, type SecretsConfig } from '../../lib/config';
 import { createPrisma, type PrismaClient } from '../../lib/database';
 import { signatureHeader } from '../../lib/secrets';
 import { identityKey } from '../../lib/identity';
@@ -30,14 +30,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** The worker's transport: the outbox transport, with each message also kept for assertions. */
-function recordingTransport(sent: OutgoingMessage[]): MessageTransport {
-  const outbox = createOutboxTransport(() => undefined);
+/** The worker's transport (the outbox unless a test passes another), with each message also kept for assertions. */
+function recordingTransport(sent: OutgoingMessage[], inner: MessageTransport = createOutboxTransport(() => undefined)): MessageTransport {
   return {
     async send(m) {
       sent.push(m);
-      return outbox.send(m);
+      return inner.send(m);
     },
+    ...(inner.findSent ? { findSent: inner.findSent.bind(inner) } : {}),
   };
 }
 
@@ -50,7 +50,9 @@ function quietTemporalLogs(): void {
   }
 }
 
-export async function startHarness(opts: { worker?: boolean } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { worker?: boolean; transport?: MessageTransport; messageRates?: MessageRates } = {},
+): Promise<Harness> {
   quietTemporalLogs();
   const temporal = temporalConfig();
   const secrets = secretsConfig();
@@ -73,11 +75,12 @@ export async function startHarness(opts: { worker?: boolean } = {}): Promise<Har
       temporal,
       {
         prisma,
-        transport: recordingTransport(sent),
+        transport: recordingTransport(sent, opts.transport),
         selfServiceUrl: (interviewId) => `http://127.0.0.1/v1/self-service/${selfServiceToken(secrets, interviewId)}`,
         identityKey: identityKey(secrets.masterKey),
       },
       bundlePath && existsSync(bundlePath) ? { codePath: bundlePath } : undefined,
+      opts.messageRates,
     );
     const running = worker.run();
     stopWorker = async () => {

@@ -1,0 +1,102 @@
+/**
+ * Delivery receipts from the providers' webhooks, written by the API itself.
+ *
+ * DESIGN.md makes the workflow the single writer of an interview's state. A
+ * receipt is not state: it moves no interview from one status to another and
+ * no workflow decision waits for it; it is evidence ("the SMS was delivered at
+ * 09:02") plus the delivery columns of the notification row the send activity
+ * created. Routing it through the workflow would put a history event per
+ * receipt into workflows that may already have completed, for nothing the
+ * workflow reads. So the webhook route records it here, in one transaction:
+ * the notification row's delivery status and the evidence row (appendEvidence
+ * locks the interview row, so a receipt and a lifecycle step arriving together
+ * chain one after the other). The evidence key `receipt:<provider id>:<status>`
+ * makes a provider's retried callback add nothing.
+ */
+import type { Prisma, PrismaClient } from '../../lib/database';
+import { appendEvidence } from '../evidence';
+
+export interface Receipt {
+  provider: 'twilio' | 'sendgrid';
+  /** The provider's message id (Twilio's SM…, SendGrid's X-Message-Id). */
+  providerMessageId: string;
+  /** The notification the message was sent for, when the provider echoed it back (callback URL, custom arg). */
+  notificationId?: string;
+  /** Normalised: queued, sending, sent, delivered, undelivered, failed, deferred, bounced, dropped, opened, … */
+  status: string;
+  /** The provider's time of the event, else the time it was received. */
+  at: Date;
+  /** What the provider says went wrong (Twilio ErrorCode, SendGrid bounce classification), ids and codes only. */
+  detail?: Record<string, string | number | undefined>;
+}
+
+export type ReceiptResult = 'recorded' | 'duplicate' | 'unknown_message';
+
+/**
+ * How far along a message is: a receipt never moves deliveryStatus backwards
+ * (providers post out of order), and engagement (opened, clicked) is evidence
+ * only. A final status replaces any earlier one; two finals keep the first.
+ */
+const PROGRESS: Record<string, number> = {
+  accepted: 1,
+  queued: 1,
+  processed: 1,
+  sending: 2,
+  sent: 3,
+  deferred: 3,
+  delivered: 4,
+  undelivered: 4,
+  failed: 4,
+  bounced: 4,
+  dropped: 4,
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function findNotification(t: Prisma.TransactionClient, r: Receipt) {
+  if (r.notificationId && UUID.test(r.notificationId)) {
+    const byId = await t.notification.findUnique({ where: { id: r.notificationId } });
+    // An id echoed back must agree with the provider id when both are known.
+    if (byId && (byId.providerMessageId === null || byId.providerMessageId === r.providerMessageId)) return byId;
+  }
+  return t.notification.findFirst({ where: { providerMessageId: r.providerMessageId } });
+}
+
+export async function recordReceipt(prisma: PrismaClient, r: Receipt): Promise<ReceiptResult> {
+  return prisma.$transaction(async (t) => {
+    const n = await findNotification(t, r);
+    if (!n) return 'unknown_message';
+
+    const next = PROGRESS[r.status];
+    const current = n.deliveryStatus ? PROGRESS[n.deliveryStatus] : 0;
+    const advance = next !== undefined && (current === undefined || (next > current) || (next === current && next < 4));
+    const data: Prisma.NotificationUpdateInput = {};
+    // A message whose send answer was lost: the receipt tells a retry that the provider has it.
+    if (n.providerMessageId === null) {
+      data.providerMessageId = r.providerMessageId;
+      data.transport = r.provider;
+    }
+    if (advance) data.deliveryStatus = r.status;
+    if (r.status === 'delivered' && n.deliveredAt === null) data.deliveredAt = r.at;
+    if (Object.keys(data).length) await t.notification.update({ where: { id: n.id }, data });
+
+    const added = await appendEvidence(t, n.interviewId, [
+      {
+        key: `receipt:${r.providerMessageId}:${r.status}`,
+        kind: 'MESSAGE_RECEIPT',
+        at: r.at,
+        data: {
+          attempt: n.attempt,
+          notificationId: n.id,
+          point: n.point,
+          channel: n.channel,
+          provider: r.provider,
+          providerMessageId: r.providerMessageId,
+          status: r.status,
+          ...r.detail,
+        },
+      },
+    ]);
+    return added ? 'recorded' : 'duplicate';
+  });
+}

@@ -1,0 +1,196 @@
+/**
+ * Delivery receipts from the providers, turned into evidence:
+ *
+ *   POST /v1/webhooks/twilio/status     Twilio's status callback; X-Twilio-Signature checked with the SDK's
+ *                                       validator over TWILIO_STATUS_CALLBACK_URL and the form parameters
+ *   POST /v1/webhooks/sendgrid/events   SendGrid's signed event webhook; the ECDSA signature checked with
+ *                                       @sendgrid/eventwebhook over the timestamp and the raw body
+ *
+ * No signature: 401. A wrong one: 403. A provider whose verification key is
+ * not configured: 503 (nothing can be trusted, so nothing is recorded). Only a
+ * verified receipt reaches activities/messaging/receipts.ts, which explains
+ * why the API, not the workflow, writes it.
+ */
+import { EventWebhook, EventWebhookHeader } from '@sendgrid/eventwebhook';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import twilio from 'twilio';
+import { recordReceipt, type Receipt, type ReceiptResult } from '../../activities/messaging/receipts';
+import { twilioReceiptReason } from '../../activities/messaging/errors';
+import { NOTIFICATION_ARG } from '../../activities/messaging/sendgrid-transport';
+import { providersConfig, type ProvidersConfig } from '../../lib/config';
+import { ApiError } from '../errors';
+import { ErrorBody } from '../schemas/events';
+import {
+  ReceiptsAccepted,
+  SendGridEventBatch,
+  TwilioStatusCallback,
+  TwilioStatusQuery,
+  type ReceiptsAccepted as Accepted,
+} from '../schemas/webhooks';
+
+export interface WebhooksOptions {
+  /** Read from the environment at registration when not given. */
+  providers?: Pick<ProvidersConfig, 'twilioWebhook' | 'sendgridWebhook'>;
+}
+
+/**
+ * Providers post from a few shared addresses, several receipts per message
+ * (queued, sent, delivered): the per-IP limit for anonymous callers would drop
+ * receipts at the send rates this product allows (Twilio does not retry a
+ * refused status callback). Signatures are checked before anything is stored.
+ */
+const WEBHOOK_REQUESTS_PER_MINUTE = 20_000;
+
+/** SendGrid batches events; a busy minute can be far above the API's default body limit. */
+const SENDGRID_BODY_LIMIT = 5 * 1024 * 1024;
+
+/** SendGrid event names → the delivery vocabulary of receipts.ts. */
+const SENDGRID_STATUS: Record<string, string> = {
+  processed: 'processed',
+  deferred: 'deferred',
+  delivered: 'delivered',
+  bounce: 'bounced',
+  dropped: 'dropped',
+  open: 'opened',
+  click: 'clicked',
+  spamreport: 'spam_reported',
+  unsubscribe: 'unsubscribed',
+  group_unsubscribe: 'unsubscribed',
+  group_resubscribe: 'resubscribed',
+};
+
+function header(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function tally(results: ReceiptResult[]): Accepted {
+  return {
+    recorded: results.filter((r) => r === 'recorded').length,
+    duplicates: results.filter((r) => r === 'duplicate').length,
+    unknown: results.filter((r) => r === 'unknown_message').length,
+  };
+}
+
+const webhooksRoutes: FastifyPluginAsyncTypebox<WebhooksOptions> = async (app, opts) => {
+  const { prisma } = app.turnout;
+  const { twilioWebhook, sendgridWebhook } = opts.providers ?? providersConfig();
+  const eventWebhook = new EventWebhook();
+  const sendgridKey = sendgridWebhook ? eventWebhook.convertPublicKeyToECDSA(sendgridWebhook.publicKey) : null;
+
+  // Twilio posts forms. This parser exists inside this plugin only; the rest of the API takes JSON.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (req, body, done) => {
+    req.rawBody = body as string;
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  app.post(
+    '/v1/webhooks/twilio/status',
+    {
+      config: { rateLimit: { max: WEBHOOK_REQUESTS_PER_MINUTE } },
+      schema: {
+        summary: "Twilio's message status callback (signed with X-Twilio-Signature)",
+        tags: ['providers'],
+        consumes: ['application/x-www-form-urlencoded'],
+        querystring: TwilioStatusQuery,
+        body: TwilioStatusCallback,
+        response: { 200: ReceiptsAccepted, '4xx': ErrorBody, 503: ErrorBody },
+      },
+      // The signature is checked before the body is validated: an unsigned caller learns nothing.
+      preValidation: async (req) => {
+        if (!twilioWebhook) throw new ApiError(503, 'webhook_not_configured', 'Twilio receipts are not accepted: TWILIO_AUTH_TOKEN is not set');
+        const signature = header(req, 'x-twilio-signature');
+        if (!signature) throw new ApiError(401, 'unsigned', 'X-Twilio-Signature is required');
+        // Twilio signs the URL it called: the configured public URL (not the Host this process sees
+        // behind a proxy) with the query string this message's callback carried.
+        const q = req.url.indexOf('?');
+        const signedUrl = `${twilioWebhook.statusCallbackUrl.split('?')[0]}${q >= 0 ? req.url.slice(q) : ''}`;
+        const params = (req.body ?? {}) as Record<string, string>;
+        if (!twilio.validateRequest(twilioWebhook.authToken, signature, signedUrl, params)) {
+          throw new ApiError(403, 'bad_signature', 'X-Twilio-Signature does not match');
+        }
+      },
+    },
+    async (req) => {
+      const cb = req.body;
+      const status = cb.MessageStatus.toLowerCase();
+      const errorCode = cb.ErrorCode && cb.ErrorCode !== '0' ? cb.ErrorCode : undefined;
+      const receipt: Receipt = {
+        provider: 'twilio',
+        providerMessageId: cb.MessageSid,
+        notificationId: req.query.notification,
+        status,
+        at: new Date(),
+        detail: errorCode ? { errorCode, reason: twilioReceiptReason(errorCode) } : undefined,
+      };
+      const result = await recordReceipt(prisma, receipt);
+      if (result === 'unknown_message') req.log.warn({ messageSid: cb.MessageSid, status }, 'Twilio receipt for an unknown message');
+      return tally([result]);
+    },
+  );
+
+  app.post(
+    '/v1/webhooks/sendgrid/events',
+    {
+      bodyLimit: SENDGRID_BODY_LIMIT,
+      config: { rateLimit: { max: WEBHOOK_REQUESTS_PER_MINUTE } },
+      schema: {
+        summary: "SendGrid's signed event webhook",
+        tags: ['providers'],
+        body: SendGridEventBatch,
+        response: { 200: ReceiptsAccepted, '4xx': ErrorBody, 503: ErrorBody },
+      },
+      preValidation: async (req) => {
+        if (!sendgridKey) {
+          throw new ApiError(503, 'webhook_not_configured', 'SendGrid receipts are not accepted: SENDGRID_WEBHOOK_PUBLIC_KEY is not set');
+        }
+        const signature = header(req, EventWebhookHeader.SIGNATURE());
+        const timestamp = header(req, EventWebhookHeader.TIMESTAMP());
+        if (!signature || !timestamp) {
+          throw new ApiError(401, 'unsigned', `${EventWebhookHeader.SIGNATURE()} and ${EventWebhookHeader.TIMESTAMP()} are required`);
+        }
+        let valid = false;
+        try {
+          valid = req.rawBody !== undefined && eventWebhook.verifySignature(sendgridKey, req.rawBody, signature, timestamp);
+        } catch {
+          valid = false; // a signature that is not even base64 DER
+        }
+        if (!valid) throw new ApiError(403, 'bad_signature', 'the event webhook signature does not match');
+      },
+    },
+    async (req) => {
+      // SendGrid retries a batch answered with a non-2xx, so one receipt that fails to record
+      // fails the batch (500), and the retry adds only the rows still missing (evidence keys).
+      const results: ReceiptResult[] = [];
+      for (const e of req.body) {
+        const status = SENDGRID_STATUS[e.event] ?? e.event;
+        const extra = e as Record<string, unknown>;
+        const notificationId = typeof extra[NOTIFICATION_ARG] === 'string' ? (extra[NOTIFICATION_ARG] as string) : undefined;
+        // sg_message_id is "<X-Message-Id>.<filter id>…": its prefix is the id the send recorded.
+        const providerMessageId = e.sg_message_id?.split('.')[0];
+        if (!providerMessageId) {
+          results.push('unknown_message');
+          continue;
+        }
+        const str = (k: string) => (typeof extra[k] === 'string' || typeof extra[k] === 'number' ? (extra[k] as string | number) : undefined);
+        results.push(
+          await recordReceipt(prisma, {
+            provider: 'sendgrid',
+            providerMessageId,
+            notificationId,
+            status,
+            at: typeof e.timestamp === 'number' ? new Date(e.timestamp * 1000) : new Date(),
+            // Codes and classes only: SendGrid's `reason` and `response` quote the address.
+            detail: { sgEventId: e.sg_event_id, smtpStatus: str('status'), bounceType: str('type'), bounceClassification: str('bounce_classification') },
+          }),
+        );
+      }
+      const accepted = tally(results);
+      if (accepted.unknown) req.log.info({ unknown: accepted.unknown }, 'SendGrid events for messages Turnout did not send');
+      return accepted;
+    },
+  );
+};
+
+export default webhooksRoutes;
