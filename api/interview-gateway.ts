@@ -19,6 +19,7 @@ import {
   interviewWorkflowId,
   linkClickedSignal,
   loggedInSignal,
+  messageUndeliverableSignal,
   rescheduleUpdate,
   stateQuery,
   type AnnotateRequest,
@@ -26,6 +27,7 @@ import {
   type EventRef,
   type InterviewState,
   type RescheduleRequest,
+  type UndeliverableMessage,
   INVALID_TRANSITION,
 } from '../workflows/definitions';
 import type { interviewWorkflow } from '../workflows/interview';
@@ -56,6 +58,7 @@ export type GatewayOperation =
   | 'start'
   | 'signal_logged_in'
   | 'signal_link_clicked'
+  | 'signal_message_undeliverable'
   | 'update_reschedule'
   | 'update_cancel'
   | 'update_annotate'
@@ -131,6 +134,11 @@ export class InterviewGateway {
   async linkClicked(workflowId: string, ref: EventRef): Promise<string> {
     await this.call('signal_link_clicked', () => this.client.workflow.getHandle(workflowId).signal(linkClickedSignal, ref));
     return this.currentStatus(workflowId);
+  }
+
+  /** A delivery receipt said a message will never arrive; the workflow decides on a fallback. */
+  async messageUndeliverable(workflowId: string, m: UndeliverableMessage): Promise<void> {
+    await this.call('signal_message_undeliverable', () => this.client.workflow.getHandle(workflowId).signal(messageUndeliverableSignal, m));
   }
 
   reschedule(workflowId: string, req: RescheduleRequest): Promise<InterviewState> {

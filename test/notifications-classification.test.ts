@@ -3,7 +3,7 @@
  * (activities/messaging/errors.ts), and the quiet-hours rule, as pure units.
  */
 import twilio from 'twilio';
-import { classifySendGridError, classifyTwilioError, scrub } from '../activities/messaging/errors';
+import { classifySendGridError, classifyTwilioError, receiptMeansUndeliverable, scrub } from '../activities/messaging/errors';
 import { quietHoursDecision } from '../activities/messaging/quiet-hours';
 import Fastify from 'fastify';
 import webhooksRoutes from '../api/routes/webhooks';
@@ -105,6 +105,21 @@ describe('SendGrid errors', () => {
     const e = classifySendGridError(sendgridResponseError(400, [{ message: 'li.wei@example.test bounced before' }]));
     expect(e.message).not.toContain('li.wei@example.test');
   });
+});
+
+test.each([
+  ['twilio', 'undelivered', { errorCode: '30005' }, true], // unknown destination
+  ['twilio', 'failed', { errorCode: '21610' }, true], // unsubscribed
+  ['twilio', 'undelivered', { errorCode: '30007' }, true], // carrier filtered
+  ['twilio', 'undelivered', { errorCode: '30003' }, false], // handset unreachable: may pass
+  ['twilio', 'delivered', {}, false],
+  ['sendgrid', 'dropped', {}, true],
+  ['sendgrid', 'bounced', { bounceType: 'bounce' }, true],
+  ['sendgrid', 'bounced', { bounceType: 'blocked' }, false], // the receiving server refusing for now
+  ['sendgrid', 'deferred', {}, false],
+  ['sendgrid', 'opened', {}, false],
+])('a %s "%s" receipt (%o) means the message will never arrive: %s', (provider, status, detail, expected) => {
+  expect(receiptMeansUndeliverable(provider, status, detail)).toBe(expected);
 });
 
 test('scrub masks numbers and addresses but keeps codes and words', () => {

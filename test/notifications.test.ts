@@ -393,7 +393,7 @@ describe('delivery receipts', () => {
     expect(receipts.map((e) => (e.data as { status: string }).status)).toEqual(['processed', 'delivered', 'opened']);
   }, 40_000);
 
-  test('a SendGrid bounce is recorded as bounced with its classification, not the SMTP text that quotes the address', async () => {
+  test('a SendGrid bounce on an e-mail-only interview is evidence, and the same message then goes by SMS', async () => {
     const interviewId = await confirm(['email']);
     const [email] = await settledNotifications(interviewId, 1);
     const m = sendgridApi.accepted[0]!;
@@ -404,10 +404,35 @@ describe('delivery receipts', () => {
       reason: `550 5.1.1 <${EMAIL}>: Recipient address rejected: User unknown`,
     });
     expect((await postSendGridEvents([bounce])).json()).toEqual({ recorded: 1, duplicates: 0, unknown: 0 });
+    const [sms] = await settledNotifications(interviewId, 2);
+    // SendGrid retrying the batch: no second SMS.
+    expect((await postSendGridEvents([bounce])).json()).toEqual({ recorded: 0, duplicates: 1, unknown: 0 });
+
     expect((await h.prisma.notification.findUniqueOrThrow({ where: { id: email!.id } })).deliveryStatus).toBe('bounced');
-    const receipt = (await evidenceOf(interviewId)).find((e) => e.kind === 'MESSAGE_RECEIPT');
+    expect(sms).toMatchObject({ channel: 'sms', status: 'SENT', transport: 'twilio', point: 'confirmation' });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(twilioApi.sends()).toHaveLength(1);
+    const trail = await evidenceOf(interviewId);
+    expect(verifyChain(trail)).toEqual({ ok: true });
+    const receipt = trail.find((e) => e.kind === 'MESSAGE_RECEIPT');
+    // Codes and classes, not the SMTP text that quotes the address.
     expect(receipt?.data).toMatchObject({ status: 'bounced', smtpStatus: '5.1.1', bounceClassification: 'Invalid Address' });
     expect(JSON.stringify(receipt?.data)).not.toContain(EMAIL);
+    expect(messageEvidence(trail).map((e) => `${e.kind}/${e.channel}/${e.status ?? e.fallbackFor ?? ''}`)).toEqual([
+      'MESSAGE_SENT/email/',
+      'MESSAGE_RECEIPT/email/bounced',
+      'MESSAGE_SENT/sms/email',
+    ]);
+  }, 40_000);
+
+  test('a Twilio "undelivered" with a permanent code (30005 unknown number) on an SMS-only interview goes on by e-mail', async () => {
+    const interviewId = await confirm(['sms']);
+    await settledNotifications(interviewId, 1);
+    expect((await twilioCallback(twilioApi.accepted[0]!, 'undelivered', { errorCode: '30005' })).statusCode).toBe(200);
+    const [, email] = await settledNotifications(interviewId, 2);
+    expect(email).toMatchObject({ channel: 'email', status: 'SENT' });
+    expect(sendgridApi.sends()).toHaveLength(1);
+    expect(messageEvidence(await evidenceOf(interviewId)).at(-1)).toMatchObject({ kind: 'MESSAGE_SENT', channel: 'email', fallbackFor: 'sms' });
   }, 40_000);
 
   test('SendGrid events unsigned get 401, signed with another key or altered get 403, and nothing is recorded', async () => {

@@ -100,6 +100,16 @@ export const INVALID_TRANSITION = 'InvalidTransition';
 export const loggedInSignal = defineSignal<[EventRef]>('candidateLoggedIn');
 export const linkClickedSignal = defineSignal<[EventRef]>('candidateClickedLink');
 
+/** A message the provider accepted and later gave up on for good (a bounce, an unknown number): ids only. */
+export interface UndeliverableMessage {
+  notificationId: string;
+  attempt: number;
+  point: string;
+  channel: string;
+}
+/** Sent by the API on such a delivery receipt; the workflow decides whether another channel takes over. */
+export const messageUndeliverableSignal = defineSignal<[UndeliverableMessage]>('messageUndeliverable');
+
 /**
  * State changes requested from outside are updates with validators: the API
  * learns at once, from the single writer, whether the change applies, and

@@ -33,6 +33,7 @@ import {
   cancelUpdate,
   linkClickedSignal,
   loggedInSignal,
+  messageUndeliverableSignal,
   rescheduleUpdate,
   stateQuery,
   type AnnotateRequest,
@@ -184,6 +185,23 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
 
   // ---- side effects, each one activity -----------------------------------------
 
+  /** One message on one channel; a fallback names the channel it stands in for. */
+  const sendOne = (point: string, dueAt: number, channel: string, fallbackFor?: string): Promise<SendResult> =>
+    (patched('notification-channel-queues') ? messagesOn(channel) : messages).sendMessage({
+      interviewId: plan!.interviewId,
+      attempt,
+      point,
+      channel,
+      dueAt: new Date(dueAt).toISOString(),
+      ...(fallbackFor === undefined ? {} : { fallbackFor }),
+    });
+  /**
+   * Fallbacks started in this run, by attempt, point and channel: a rejection
+   * at send time and a later receipt for the same message never send the
+   * replacement twice at once (the notification row dedups the sequential case).
+   */
+  const fallbacks = new Set<string>();
+
   const sendAll = async (point: string, dueAt: number) => {
     if (!patched('notification-fallback')) {
       await Promise.all(
@@ -193,17 +211,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
       );
       return;
     }
-    const onChannelQueues = patched('notification-channel-queues');
-    const send = (channel: string, fallbackFor?: string): Promise<SendResult> =>
-      (onChannelQueues ? messagesOn(channel) : messages).sendMessage({
-        interviewId: plan!.interviewId,
-        attempt,
-        point,
-        channel,
-        dueAt: new Date(dueAt).toISOString(),
-        ...(fallbackFor === undefined ? {} : { fallbackFor }),
-      });
-    const results = await Promise.all(plan!.channels.map((channel) => send(channel)));
+    const results = await Promise.all(plan!.channels.map((channel) => sendOne(point, dueAt, channel)));
     // A message a provider refused for good goes out on the next channel this
     // point does not use yet (sms, then email); both outcomes are evidence.
     const used = new Set(plan!.channels);
@@ -213,9 +221,23 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
       const next = FALLBACK_ORDER.find((c) => !used.has(c));
       if (next === undefined) break;
       used.add(next);
-      if ((await send(next, failed)).outcome === 'REJECTED') rejected.push(next);
+      fallbacks.add(`${attempt}:${point}:${next}`);
+      if ((await sendOne(point, dueAt, next, failed)).outcome === 'REJECTED') rejected.push(next);
     }
   };
+
+  // A provider gave up on a message after accepting it: while the reminder can
+  // still help (before the start), the same message goes on the next channel
+  // this interview does not use. A new signal, so no recorded history has it.
+  setHandler(messageUndeliverableSignal, async (m) => {
+    await condition(() => plan !== undefined);
+    if (m.attempt !== attempt || status !== 'SCHEDULED' || Date.now() >= startsAt) return;
+    const next = FALLBACK_ORDER.find((c) => c !== m.channel && !plan!.channels.includes(c));
+    const key = `${attempt}:${m.point}:${next}`;
+    if (next === undefined || fallbacks.has(key)) return;
+    fallbacks.add(key);
+    await sendOne(m.point, Date.now(), next, m.channel);
+  });
 
   const recordRecord = async (kind: 'NO_SHOW' | 'LATE_CANCEL', windowClosed = false) => {
     await db.recordNoShow({

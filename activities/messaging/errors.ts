@@ -162,6 +162,27 @@ export function twilioReceiptReason(errorCode: string | undefined): FailureReaso
   return TWILIO_PERMANENT[Number(errorCode)] ?? 'unknown';
 }
 
+/**
+ * Whether a delivery receipt says the message will never arrive, for a reason
+ * another channel gets around: Twilio's undelivered/failed with a permanent
+ * ErrorCode (30003 "handset unreachable" may pass, so it does not count);
+ * SendGrid's dropped (a suppressed or invalid address) and bounce of type
+ * "bounce" (type "blocked" is the receiving server refusing for now).
+ */
+export function receiptMeansUndeliverable(
+  provider: string,
+  status: string,
+  detail: { errorCode?: string | number; bounceType?: string | number } = {},
+): boolean {
+  if (provider === 'twilio') {
+    if (status !== 'undelivered' && status !== 'failed') return false;
+    const reason = twilioReceiptReason(detail.errorCode === undefined ? undefined : String(detail.errorCode));
+    return reason === 'invalid_recipient' || reason === 'unsubscribed' || reason === 'blocked';
+  }
+  if (provider === 'sendgrid') return status === 'dropped' || (status === 'bounced' && detail.bounceType !== 'blocked');
+  return false;
+}
+
 /** A SendGrid SDK error (ResponseError: `code` is the HTTP status, `response.body.errors`), or a network error. */
 export function classifySendGridError(err: unknown): ProviderError {
   if (err instanceof ProviderError) return err;

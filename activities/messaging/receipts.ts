@@ -30,7 +30,11 @@ export interface Receipt {
   detail?: Record<string, string | number | undefined>;
 }
 
-export type ReceiptResult = 'recorded' | 'duplicate' | 'unknown_message';
+export interface ReceiptResult {
+  outcome: 'recorded' | 'duplicate' | 'unknown_message';
+  /** The message the receipt is about, when Turnout sent it: ids only. */
+  message?: { notificationId: string; interviewId: string; workflowId: string; attempt: number; point: string; channel: string };
+}
 
 /**
  * How far along a message is: a receipt never moves deliveryStatus backwards
@@ -54,18 +58,27 @@ const PROGRESS: Record<string, number> = {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function findNotification(t: Prisma.TransactionClient, r: Receipt) {
+  const withWorkflow = { interview: { select: { workflowId: true } } } as const;
   if (r.notificationId && UUID.test(r.notificationId)) {
-    const byId = await t.notification.findUnique({ where: { id: r.notificationId } });
+    const byId = await t.notification.findUnique({ where: { id: r.notificationId }, include: withWorkflow });
     // An id echoed back must agree with the provider id when both are known.
     if (byId && (byId.providerMessageId === null || byId.providerMessageId === r.providerMessageId)) return byId;
   }
-  return t.notification.findFirst({ where: { providerMessageId: r.providerMessageId } });
+  return t.notification.findFirst({ where: { providerMessageId: r.providerMessageId }, include: withWorkflow });
 }
 
 export async function recordReceipt(prisma: PrismaClient, r: Receipt): Promise<ReceiptResult> {
   return prisma.$transaction(async (t) => {
     const n = await findNotification(t, r);
-    if (!n) return 'unknown_message';
+    if (!n) return { outcome: 'unknown_message' };
+    const message = {
+      notificationId: n.id,
+      interviewId: n.interviewId,
+      workflowId: n.interview.workflowId,
+      attempt: n.attempt,
+      point: n.point,
+      channel: n.channel,
+    };
 
     const next = PROGRESS[r.status];
     const current = n.deliveryStatus ? PROGRESS[n.deliveryStatus] : 0;
@@ -97,6 +110,6 @@ export async function recordReceipt(prisma: PrismaClient, r: Receipt): Promise<R
         },
       },
     ]);
-    return added ? 'recorded' : 'duplicate';
+    return { outcome: added ? 'recorded' : 'duplicate', message };
   });
 }

@@ -9,14 +9,17 @@
  * No signature: 401. A wrong one: 403. A provider whose verification key is
  * not configured: 503 (nothing can be trusted, so nothing is recorded). Only a
  * verified receipt reaches activities/messaging/receipts.ts, which explains
- * why the API, not the workflow, writes it.
+ * why the API, not the workflow, writes it. A receipt saying a message will
+ * never arrive (a bounce, an unknown number) is also signalled to the
+ * interview's workflow, which sends the same message on another channel while
+ * that can still help: the fallback is a decision, so it stays the workflow's.
  */
 import { EventWebhook, EventWebhookHeader } from '@sendgrid/eventwebhook';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import twilio from 'twilio';
 import { recordReceipt, type Receipt, type ReceiptResult } from '../../activities/messaging/receipts';
-import { twilioReceiptReason } from '../../activities/messaging/errors';
+import { receiptMeansUndeliverable, twilioReceiptReason } from '../../activities/messaging/errors';
 import { NOTIFICATION_ARG } from '../../activities/messaging/sendgrid-transport';
 import { providersConfig, type ProvidersConfig } from '../../lib/config';
 import { ApiError } from '../errors';
@@ -65,7 +68,7 @@ function header(req: FastifyRequest, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-function tally(results: ReceiptResult[]): Accepted {
+function tally(results: ReceiptResult['outcome'][]): Accepted {
   return {
     recorded: results.filter((r) => r === 'recorded').length,
     duplicates: results.filter((r) => r === 'duplicate').length,
@@ -74,7 +77,33 @@ function tally(results: ReceiptResult[]): Accepted {
 }
 
 const webhooksRoutes: FastifyPluginAsyncTypebox<WebhooksOptions> = async (app, opts) => {
-  const { prisma } = app.turnout;
+  const { prisma, gateway } = app.turnout;
+
+  /**
+   * Records one receipt and, when it says the message will never arrive, tells
+   * the workflow. Also for a duplicate: a provider retrying a batch we answered
+   * with 503 (Temporal unreachable) gets its fallback then; the workflow sends
+   * a fallback once. An interview that has ended needs none.
+   */
+  async function receive(req: FastifyRequest, r: Receipt): Promise<ReceiptResult['outcome']> {
+    const { outcome, message } = await recordReceipt(prisma, r);
+    if (outcome === 'unknown_message') {
+      req.log.debug({ provider: r.provider, providerMessageId: r.providerMessageId, status: r.status }, 'receipt for a message Turnout did not send');
+    }
+    if (message && receiptMeansUndeliverable(r.provider, r.status, r.detail)) {
+      try {
+        await gateway.messageUndeliverable(message.workflowId, {
+          notificationId: message.notificationId,
+          attempt: message.attempt,
+          point: message.point,
+          channel: message.channel,
+        });
+      } catch (err) {
+        if (!(err instanceof ApiError && (err.statusCode === 404 || err.statusCode === 409))) throw err;
+      }
+    }
+    return outcome;
+  }
   const { twilioWebhook, sendgridWebhook } = opts.providers ?? providersConfig();
   const eventWebhook = new EventWebhook();
   const sendgridKey = sendgridWebhook ? eventWebhook.convertPublicKeyToECDSA(sendgridWebhook.publicKey) : null;
@@ -124,9 +153,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox<WebhooksOptions> = async (app, o
         at: new Date(),
         detail: errorCode ? { errorCode, reason: twilioReceiptReason(errorCode) } : undefined,
       };
-      const result = await recordReceipt(prisma, receipt);
-      if (result === 'unknown_message') req.log.warn({ messageSid: cb.MessageSid, status }, 'Twilio receipt for an unknown message');
-      return tally([result]);
+      return tally([await receive(req, receipt)]);
     },
   );
 
@@ -162,7 +189,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox<WebhooksOptions> = async (app, o
     async (req) => {
       // SendGrid retries a batch answered with a non-2xx, so one receipt that fails to record
       // fails the batch (500), and the retry adds only the rows still missing (evidence keys).
-      const results: ReceiptResult[] = [];
+      const results: ReceiptResult['outcome'][] = [];
       for (const e of req.body) {
         const status = SENDGRID_STATUS[e.event] ?? e.event;
         const extra = e as Record<string, unknown>;
@@ -175,7 +202,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox<WebhooksOptions> = async (app, o
         }
         const str = (k: string) => (typeof extra[k] === 'string' || typeof extra[k] === 'number' ? (extra[k] as string | number) : undefined);
         results.push(
-          await recordReceipt(prisma, {
+          await receive(req, {
             provider: 'sendgrid',
             providerMessageId,
             notificationId,
@@ -186,9 +213,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox<WebhooksOptions> = async (app, o
           }),
         );
       }
-      const accepted = tally(results);
-      if (accepted.unknown) req.log.info({ unknown: accepted.unknown }, 'SendGrid events for messages Turnout did not send');
-      return accepted;
+      return tally(results);
     },
   );
 };
