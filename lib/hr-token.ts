@@ -30,6 +30,8 @@ export async function verifyHrToken(secrets: SecretsConfig, token: string): Prom
     algorithms: ['HS256'],
     issuer: secrets.jwtIssuer,
     audience: secrets.jwtAudience,
+    // Without exp a token would never expire: refuse it rather than trust it forever.
+    requiredClaims: ['exp'],
   });
   const role = payload.role;
   if (typeof payload.sub !== 'string' || typeof payload.groupId !== 'string' || !HR_ROLES.includes(role as HrRole)) {
