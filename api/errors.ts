@@ -117,8 +117,12 @@ export function registerErrorHandling(app: FastifyInstance): void {
     req.log.error({ err }, 'unhandled error');
     return send(reply, new ApiError(500, 'internal', 'internal error'));
   });
-  app.setNotFoundHandler((req, reply) => {
+  const notFound = (req: FastifyRequest, reply: FastifyReply) => {
     const path = req.url.split('?')[0] ?? req.url;
     return send(reply, new ApiError(404, 'not_found', `no route ${req.method} ${path}`, { method: req.method, path }));
-  });
+  };
+  // Probing for routes counts against the caller's rate limit like any other call.
+  const limiter = (app as { rateLimit?: () => (req: FastifyRequest, reply: FastifyReply) => Promise<void> }).rateLimit;
+  if (limiter) app.setNotFoundHandler({ preHandler: limiter() }, notFound);
+  else app.setNotFoundHandler(notFound);
 }

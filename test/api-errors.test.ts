@@ -178,6 +178,13 @@ describe('429: a per-client rate limit', () => {
     expect((await from('198.51.100.8', 3)).statusCode).toBe(401);
   });
 
+  test('probing for routes that do not exist is limited too', async () => {
+    const probe = () => app.inject({ method: 'GET', url: `/admin/${Math.random()}`, remoteAddress: '198.51.100.50' });
+    expect((await probe()).statusCode).toBe(404);
+    expect((await probe()).statusCode).toBe(404);
+    expectError(await probe(), 429, 'rate_limited');
+  });
+
   test('health probes, metrics and the document are never limited', async () => {
     for (let i = 0; i < 5; i++) {
       for (const url of ['/healthz', '/metrics', '/docs']) {
