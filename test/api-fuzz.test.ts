@@ -128,14 +128,21 @@ const ROUTES: WriteRoute[] = [
   { name: 'PUT /v1/groups/:groupId/policy', method: 'PUT', url: () => `/v1/groups/${tenant.groupId}/policy`, schema: PolicyBody, base: () => ({ grace: 'PT10M', selfService: { maxReschedules: 1 }, quietHours: { start: '22:00', end: '07:00' } }), headers: hrHeaders('group_hr') },
 ];
 
+/**
+ * Rows this file's tenant could gain. Scoped to it: the run shares one
+ * database and one task queue, so workflows of earlier test files may still
+ * write their own evidence through this file's worker meanwhile.
+ */
 async function rowCounts(): Promise<Record<string, number>> {
+  const sub = tenant.subsidiaryId;
+  const group = tenant.groupId;
   const [row] = await h.prisma.$queryRaw<Array<Record<string, bigint>>>`
     SELECT (SELECT count(*) FROM "InboundEvent") AS "InboundEvent",
-           (SELECT count(*) FROM "AuditEntry") AS "AuditEntry",
-           (SELECT count(*) FROM "Interview") AS "Interview",
-           (SELECT count(*) FROM "Evidence") AS "Evidence",
+           (SELECT count(*) FROM "AuditEntry" WHERE "subsidiaryId" = ${sub}::uuid OR "groupId" = ${group}::uuid) AS "AuditEntry",
+           (SELECT count(*) FROM "Interview" WHERE "subsidiaryId" = ${sub}::uuid) AS "Interview",
+           (SELECT count(*) FROM "Evidence" e JOIN "Interview" i ON i.id = e."interviewId" WHERE i."subsidiaryId" = ${sub}::uuid) AS "Evidence",
            (SELECT count(*) FROM "Dispute") AS "Dispute",
-           (SELECT count(*) FROM "GroupPolicyVersion") AS "GroupPolicyVersion"`;
+           (SELECT count(*) FROM "GroupPolicyVersion" WHERE "groupId" = ${group}::uuid) AS "GroupPolicyVersion"`;
   return Object.fromEntries(Object.entries(row!).map(([k, v]) => [k, Number(v)]));
 }
 
