@@ -35,7 +35,8 @@ export interface SendMessageInput {
   fallbackFor?: string;
 }
 
-export type SendOutcome = 'SENT' | 'ALREADY_SENT' | 'REJECTED';
+/** ABANDONED is the workflow's: the provider failed until the interview started (abandonMessage). */
+export type SendOutcome = 'SENT' | 'ALREADY_SENT' | 'REJECTED' | 'ABANDONED';
 
 export interface SendResult {
   outcome: SendOutcome;
@@ -207,9 +208,40 @@ export function createMessageActivities(
           });
           return markRejected(input, row.id, err.failure);
         }
+        // Kept for operators and HR ("why is this message still pending?"); Temporal retries.
+        const why = err instanceof ProviderError ? `${err.failure.provider} ${err.failure.reason}: ${err.failure.message}` : 'transport error';
+        // Only while pending: an attempt still in flight when the workflow gave up must not hide why.
+        await prisma.notification.updateMany({ where: { id: row.id, status: 'PENDING' }, data: { error: `retrying after ${why}` } });
         throw err;
       }
       return markSent(input, row.id, sent);
+    },
+
+    /**
+     * The workflow gave up on a message whose provider failed (transiently)
+     * until the interview started. The row ends FAILED and the give-up is
+     * evidence, unless the message was sent meanwhile; an attempt still in
+     * flight that gets it through later marks it SENT with its own evidence.
+     */
+    async abandonMessage(input: SendMessageInput): Promise<void> {
+      const key = { interviewId: input.interviewId, attempt: input.attempt, point: input.point, channel: input.channel };
+      const at = new Date();
+      await prisma.$transaction(async (t) => {
+        const row = await t.notification.findUnique({ where: { interviewId_attempt_point_channel: key } });
+        if (!row || row.status !== 'PENDING') return;
+        await t.notification.update({
+          where: { id: row.id },
+          data: { status: 'FAILED', error: `abandoned at the interview start; last: ${row.error ?? 'no answer'}` },
+        });
+        await appendEvidence(t, input.interviewId, [
+          {
+            key: `abandoned:${input.attempt}:${input.point}:${input.channel}`,
+            kind: 'MESSAGE_ABANDONED',
+            at,
+            data: { attempt: input.attempt, notificationId: row.id, point: input.point, channel: input.channel, dueAt: input.dueAt, fallbackFor: input.fallbackFor },
+          },
+        ]);
+      });
     },
 
     /**

@@ -233,6 +233,33 @@ describe('transient failures: retried by Temporal, one message in the end', () =
     expect(sent).toMatchObject({ kind: 'MESSAGE_SENT', recoveredBy: 'lookup' });
   }, 40_000);
 
+  test('a provider failing until the start: retries stop there, the message is abandoned as evidence, the window still opens on time', async () => {
+    twilioApi.script = Array.from({ length: 30 }, () => twilioError(503, 20503, 'Service Unavailable'));
+    const tenant = await createTestTenant(h, CONFIRMATION_ONLY);
+    const startsAt = new Date(Date.now() + 6000);
+    const event = confirmedEvent({ channels: ['sms'], startsAt });
+    expect((await postEvent(h, tenant, event)).statusCode).toBe(202);
+    const interview = await eventually(async () => {
+      const iv = await h.prisma.interview.findUnique({ where: { subsidiaryId_externalId: { subsidiaryId: tenant.subsidiaryId, externalId: event.data.interviewId } } });
+      return iv?.status === 'IN_WINDOW' ? iv : undefined;
+    }, 20_000, 'IN_WINDOW');
+
+    const [sms] = await settledNotifications(interview.id, 1);
+    expect(sms).toMatchObject({ status: 'FAILED' });
+    expect(sms!.error).toContain('abandoned at the interview start');
+    expect(sms!.error).toContain('provider_unavailable');
+    const trail = await evidenceOf(interview.id);
+    const abandoned = trail.find((e) => e.kind === 'MESSAGE_ABANDONED');
+    const opened = trail.find((e) => e.kind === 'WINDOW_OPENED');
+    expect(abandoned?.data).toMatchObject({ channel: 'sms', point: 'confirmation' });
+    // The window opened at the start, not after the provider came back.
+    expect(opened!.at.getTime() - startsAt.getTime()).toBeLessThan(2000);
+    const tries = twilioApi.sends().length;
+    expect(tries).toBeGreaterThanOrEqual(3);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(twilioApi.sends()).toHaveLength(tries);
+  }, 40_000);
+
   test("an answer lost after Twilio accepted (a crash between send and record, seen as a dropped connection) sends no second SMS", async () => {
     twilioApi.script = [{ acceptThenDrop: true }];
     const interviewId = await confirm(['sms']);

@@ -12,7 +12,9 @@
  * ids, times and states — never names, phone numbers or e-mail addresses.
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
+  TimeoutFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -59,12 +61,14 @@ const messages = proxyActivities<Activities>({ startToCloseTimeout: '60s', retry
 /**
  * Sends on the channel's own task queue, whose workers hold the provider's
  * rate limit (workers/worker.ts); the queue is named after this workflow's own.
+ * With a deadline, retries stop there (scheduleToCloseTimeout).
  */
-const messagesOn = (channel: string) =>
+const messagesOn = (channel: string, deadlineMs?: number) =>
   proxyActivities<Activities>({
     startToCloseTimeout: '60s',
     retry: RETRY,
     taskQueue: channelTaskQueue(workflowInfo().taskQueue, channel),
+    ...(deadlineMs === undefined ? {} : { scheduleToCloseTimeout: deadlineMs }),
   });
 
 type Request =
@@ -186,15 +190,31 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
   // ---- side effects, each one activity -----------------------------------------
 
   /** One message on one channel; a fallback names the channel it stands in for. */
-  const sendOne = (point: string, dueAt: number, channel: string, fallbackFor?: string): Promise<SendResult> =>
-    (patched('notification-channel-queues') ? messagesOn(channel) : messages).sendMessage({
+  const sendOne = async (point: string, dueAt: number, channel: string, fallbackFor?: string): Promise<SendResult> => {
+    const input = {
       interviewId: plan!.interviewId,
       attempt,
       point,
       channel,
       dueAt: new Date(dueAt).toISOString(),
       ...(fallbackFor === undefined ? {} : { fallbackFor }),
-    });
+    };
+    if (!patched('message-deadline')) {
+      return (patched('notification-channel-queues') ? messagesOn(channel) : messages).sendMessage(input);
+    }
+    // A provider that fails until the start (an outage) must not hold the
+    // lifecycle, the window and the no-show, behind its retries; and a
+    // reminder after the start is of no use. So retries end at the start.
+    try {
+      return await messagesOn(channel, Math.max(startsAt - Date.now(), 1000)).sendMessage(input);
+    } catch (err) {
+      // Past the deadline the server ends the activity with its last failure (retry state TIMEOUT),
+      // or with a TimeoutFailure when an attempt was still running.
+      if (!(err instanceof ActivityFailure && (err.retryState === 'TIMEOUT' || err.cause instanceof TimeoutFailure))) throw err;
+      await db.abandonMessage(input);
+      return { outcome: 'ABANDONED', notificationId: '', channel };
+    }
+  };
   /**
    * Fallbacks started in this run, by attempt, point and channel: a rejection
    * at send time and a later receipt for the same message never send the
