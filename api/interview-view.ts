@@ -87,3 +87,8 @@ export function ensureNotEnded(iv: { status: string; attempt: number; startsAt: 
     });
   }
 }
+
+/** The answer to an accepted change: the interview as the workflow now sees it. */
+export function changeAccepted(iv: { externalId: string }, state: { status: string; startsAt: string; attempt: number }) {
+  return { interviewId: iv.externalId, status: state.status, startsAt: state.startsAt, attempt: state.attempt };
+}

@@ -4,13 +4,12 @@
  * so the workflow (the single writer) decides whether they apply.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { HrRole } from '../../lib/hr-token';
+import type { HrClaims, HrRole } from '../../lib/hr-token';
 import type { Prisma } from '../../lib/database';
 import { verifyChain } from '../../activities/evidence';
-import { recordAudit, recordAuditOutcome } from '../audit';
-import { ApiError } from '../errors';
+import { auditedChange } from '../audit';
 import { authenticateHr, interviewScope } from '../hr-auth';
-import { ensureNotEnded, findInterview, interviewDetail } from '../interview-view';
+import { changeAccepted, ensureNotEnded, findInterview, interviewDetail } from '../interview-view';
 import { ErrorBody } from '../schemas/events';
 import {
   AnnotationBody,
@@ -103,20 +102,12 @@ const interviewsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req, reply) => {
       const hr = req.hr!;
       const iv = await findInterview(prisma, interviewScope(hr), req.params.id);
-      const ref = await recordAudit(prisma, req, {
-        actorType: 'hr',
-        actorId: hr.sub,
-        groupId: hr.groupId,
-        subsidiaryId: iv.subsidiaryId,
-        interviewId: iv.id,
-        action: 'annotate',
-        payload: { classification: req.body.classification, note: req.body.note },
-      });
-      const state = await withOutcome(ref, () => {
+      const { classification, note } = req.body;
+      const state = await auditedChange(prisma, req, hrEntry(hr, iv, 'annotate', { classification, note }), (ref) => {
         ensureNotEnded(iv);
-        return gateway.annotate(iv.workflowId, { classification: req.body.classification, hrUserId: hr.sub, ref });
+        return gateway.annotate(iv.workflowId, { classification, hrUserId: hr.sub, ref });
       });
-      return reply.status(202).send({ interviewId: iv.externalId, status: state.status, startsAt: state.startsAt, attempt: state.attempt });
+      return reply.status(202).send(changeAccepted(iv, state));
     },
   );
 
@@ -129,34 +120,19 @@ const interviewsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req, reply) => {
       const hr = req.hr!;
       const iv = await findInterview(prisma, interviewScope(hr), req.params.id);
-      const ref = await recordAudit(prisma, req, {
-        actorType: 'hr',
-        actorId: hr.sub,
-        groupId: hr.groupId,
-        subsidiaryId: iv.subsidiaryId,
-        interviewId: iv.id,
-        action: 'reschedule',
-        payload: { startsAt: req.body.startsAt, reason: req.body.reason ?? null },
-      });
-      const state = await withOutcome(ref, () => {
+      const { startsAt, reason } = req.body;
+      const state = await auditedChange(prisma, req, hrEntry(hr, iv, 'reschedule', { startsAt, reason: reason ?? null }), (ref) => {
         ensureNotEnded(iv);
-        return gateway.reschedule(iv.workflowId, { startsAt: req.body.startsAt, by: 'hr', ref });
+        return gateway.reschedule(iv.workflowId, { startsAt, by: 'hr', ref });
       });
-      return reply.status(202).send({ interviewId: iv.externalId, status: state.status, startsAt: state.startsAt, attempt: state.attempt });
+      return reply.status(202).send(changeAccepted(iv, state));
     },
   );
 
-  /** Runs a change and writes its outcome (applied or refused, and why) to the audit entry. */
-  async function withOutcome<T>(ref: string, run: () => Promise<T>): Promise<T> {
-    try {
-      const result = await run();
-      await recordAuditOutcome(prisma, ref, { applied: true });
-      return result;
-    } catch (err) {
-      await recordAuditOutcome(prisma, ref, { applied: false, error: err instanceof ApiError ? err.code : 'internal' });
-      throw err;
-    }
-  }
 };
+
+function hrEntry(hr: HrClaims, iv: { id: string; subsidiaryId: string }, action: string, payload: Record<string, unknown>) {
+  return { actorType: 'hr' as const, actorId: hr.sub, groupId: hr.groupId, subsidiaryId: iv.subsidiaryId, interviewId: iv.id, action, payload };
+}
 
 export default interviewsRoutes;

@@ -6,7 +6,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { resolvePolicy } from '../../lib/policy';
 import { verifySelfServiceToken } from '../../lib/self-service-token';
-import { recordAudit, recordAuditOutcome } from '../audit';
+import { auditedChange } from '../audit';
+import { changeAccepted } from '../interview-view';
 import { ApiError } from '../errors';
 import { ErrorBody } from '../schemas/events';
 import { CancelBody, ChangeAccepted, SelfServiceRescheduleBody, SelfServiceView, TokenParams } from '../schemas/interviews';
@@ -62,20 +63,10 @@ const selfServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req, reply) => {
       const iv = await interviewFor(req.params.token);
       ensureOpen(iv.status);
-      const ref = await recordAudit(prisma, req, {
-        actorType: 'candidate',
-        actorId: iv.candidateId,
-        subsidiaryId: iv.subsidiaryId,
-        interviewId: iv.id,
-        action: 'cancel',
-        payload: { reason: req.body.reason },
-      });
-      const state = await gateway.cancel(iv.workflowId, { by: 'candidate', ref }).catch(async (err) => {
-        await recordAuditOutcome(prisma, ref, { applied: false, error: err instanceof ApiError ? err.code : 'internal' });
-        throw err;
-      });
-      await recordAuditOutcome(prisma, ref, { applied: true });
-      return reply.status(202).send({ interviewId: iv.externalId, status: state.status, startsAt: state.startsAt, attempt: state.attempt });
+      const state = await auditedChange(prisma, req, candidateEntry(iv, 'cancel', { reason: req.body.reason }), (ref) =>
+        gateway.cancel(iv.workflowId, { by: 'candidate', ref }),
+      );
+      return reply.status(202).send(changeAccepted(iv, state));
     },
   );
 
@@ -85,22 +76,17 @@ const selfServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req, reply) => {
       const iv = await interviewFor(req.params.token);
       ensureOpen(iv.status);
-      const ref = await recordAudit(prisma, req, {
-        actorType: 'candidate',
-        actorId: iv.candidateId,
-        subsidiaryId: iv.subsidiaryId,
-        interviewId: iv.id,
-        action: 'reschedule',
-        payload: { startsAt: req.body.startsAt },
-      });
-      const state = await gateway.reschedule(iv.workflowId, { startsAt: req.body.startsAt, by: 'candidate', ref }).catch(async (err) => {
-        await recordAuditOutcome(prisma, ref, { applied: false, error: err instanceof ApiError ? err.code : 'internal' });
-        throw err;
-      });
-      await recordAuditOutcome(prisma, ref, { applied: true });
-      return reply.status(202).send({ interviewId: iv.externalId, status: state.status, startsAt: state.startsAt, attempt: state.attempt });
+      const { startsAt } = req.body;
+      const state = await auditedChange(prisma, req, candidateEntry(iv, 'reschedule', { startsAt }), (ref) =>
+        gateway.reschedule(iv.workflowId, { startsAt, by: 'candidate', ref }),
+      );
+      return reply.status(202).send(changeAccepted(iv, state));
     },
   );
 };
+
+function candidateEntry(iv: { id: string; candidateId: string; subsidiaryId: string }, action: string, payload: Record<string, unknown>) {
+  return { actorType: 'candidate' as const, actorId: iv.candidateId, subsidiaryId: iv.subsidiaryId, interviewId: iv.id, action, payload };
+}
 
 export default selfServiceRoutes;
