@@ -264,6 +264,23 @@ export function messageRates(env: Env = process.env): MessageRates {
   return { smsPerSecond: rate(env, 'SMS_RATE_PER_SECOND', 10), emailPerSecond: rate(env, 'EMAIL_RATE_PER_SECOND', 50) };
 }
 
+/**
+ * What the API needs to check delivery receipts, and nothing else: an API
+ * process does not fail on a worker-only setting (a sender, a rate).
+ */
+export function providerWebhooksConfig(env: Env = process.env): Pick<ProvidersConfig, 'twilioWebhook' | 'sendgridWebhook'> {
+  const authToken = str(env, 'TWILIO_AUTH_TOKEN', '');
+  const statusCallbackUrl = url(env, 'TWILIO_STATUS_CALLBACK_URL', `${publicUrl(env)}/v1/webhooks/twilio/status`);
+  const publicKey = str(env, 'SENDGRID_WEBHOOK_PUBLIC_KEY', '');
+  if (publicKey && !/^[A-Za-z0-9+/=\s-]+$/.test(publicKey.replace(/-----[A-Z ]+-----/g, ''))) {
+    throw new ConfigError('SENDGRID_WEBHOOK_PUBLIC_KEY', 'must be the base64 verification key from SendGrid');
+  }
+  return {
+    twilioWebhook: authToken ? { authToken, statusCallbackUrl } : null,
+    sendgridWebhook: publicKey ? { publicKey } : null,
+  };
+}
+
 export function providersConfig(env: Env = process.env): ProvidersConfig {
   const timeoutMs = int(env, 'PROVIDER_TIMEOUT_MS', 15_000, 100, 120_000);
   const authToken = str(env, 'TWILIO_AUTH_TOKEN', '');
@@ -305,17 +322,7 @@ export function providersConfig(env: Env = process.env): ProvidersConfig {
     };
   }
 
-  const publicKey = str(env, 'SENDGRID_WEBHOOK_PUBLIC_KEY', '');
-  if (publicKey && !/^[A-Za-z0-9+/=\s-]+$/.test(publicKey.replace(/-----[A-Z ]+-----/g, ''))) {
-    throw new ConfigError('SENDGRID_WEBHOOK_PUBLIC_KEY', 'must be the base64 verification key from SendGrid');
-  }
-  return {
-    twilio,
-    sendgrid,
-    twilioWebhook: authToken ? { authToken, statusCallbackUrl } : null,
-    sendgridWebhook: publicKey ? { publicKey } : null,
-    rates: messageRates(env),
-  };
+  return { twilio, sendgrid, ...providerWebhooksConfig(env), rates: messageRates(env) };
 }
 
 /** Runs a config reader and turns a ConfigError into a one-line exit, as every entry point should. */

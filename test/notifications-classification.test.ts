@@ -9,7 +9,7 @@ import Fastify from 'fastify';
 import webhooksRoutes from '../api/routes/webhooks';
 import { registerErrorHandling } from '../api/errors';
 import { registerRawJson } from '../api/raw-json';
-import { ConfigError, providersConfig } from '../lib/config';
+import { ConfigError, providersConfig, providerWebhooksConfig } from '../lib/config';
 
 /** A RestException exactly as the SDK builds it from an HTTP answer. */
 function twilioRest(status: number, body: unknown) {
@@ -188,6 +188,16 @@ describe('providersConfig', () => {
     });
     expect(c.twilioWebhook).toEqual({ authToken: 'token', statusCallbackUrl: 'https://turnout.example.test/v1/webhooks/twilio/status' });
     expect(c.rates.smsPerSecond).toBe(2.5);
+  });
+
+  test("the API's webhook settings do not depend on the worker's (an API process with only the auth token and key)", () => {
+    const env = { TWILIO_AUTH_TOKEN: 'token', SENDGRID_WEBHOOK_PUBLIC_KEY: 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE', TWILIO_ACCOUNT_SID: 'AC1' };
+    // The worker's reader refuses this (no sender); the API's does not need one.
+    expect(() => providersConfig(env)).toThrow('TWILIO_FROM_NUMBER');
+    expect(providerWebhooksConfig(env)).toEqual({
+      twilioWebhook: { authToken: 'token', statusCallbackUrl: 'http://127.0.0.1:3000/v1/webhooks/twilio/status' },
+      sendgridWebhook: { publicKey: 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE' },
+    });
   });
 
   test.each([

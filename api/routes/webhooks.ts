@@ -21,7 +21,7 @@ import twilio from 'twilio';
 import { recordReceipt, type Receipt, type ReceiptResult } from '../../activities/messaging/receipts';
 import { receiptMeansUndeliverable, twilioReceiptReason } from '../../activities/messaging/errors';
 import { NOTIFICATION_ARG } from '../../activities/messaging/sendgrid-transport';
-import { providersConfig, type ProvidersConfig } from '../../lib/config';
+import { providerWebhooksConfig, type ProvidersConfig } from '../../lib/config';
 import { ApiError } from '../errors';
 import { ErrorBody } from '../schemas/events';
 import {
@@ -104,7 +104,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox<WebhooksOptions> = async (app, o
     }
     return outcome;
   }
-  const { twilioWebhook, sendgridWebhook } = opts.providers ?? providersConfig();
+  const { twilioWebhook, sendgridWebhook } = opts.providers ?? providerWebhooksConfig();
   const eventWebhook = new EventWebhook();
   const sendgridKey = sendgridWebhook ? eventWebhook.convertPublicKeyToECDSA(sendgridWebhook.publicKey) : null;
 
