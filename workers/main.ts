@@ -10,6 +10,7 @@ import { issueSelfServiceToken } from '../lib/self-service-token';
 import { createPrisma } from '../lib/database';
 import { transportsFromConfig } from '../activities/messaging/providers';
 import { ensureMaintenanceSchedules } from './schedules';
+import { createWorkerLogger } from './logger';
 import { createWorker } from './worker';
 
 async function main(): Promise<void> {
@@ -21,14 +22,14 @@ async function main(): Promise<void> {
     baseUrl: publicUrl(),
     providers: providersConfig(),
   }));
+  const logger = createWorkerLogger(level);
   Runtime.install({
+    logger,
     shutdownSignals: ['SIGINT', 'SIGTERM'],
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
   });
   const prisma = createPrisma(db);
-  const log = (msg: string, fields: Record<string, unknown>) => {
-    if (level !== 'silent') console.info(JSON.stringify({ level: 'info', msg, ...fields }));
-  };
+  const log = (msg: string, fields: Record<string, unknown>) => logger.info(msg, fields);
   const { transport, chosen } = transportsFromConfig(providers, log);
   const { worker, connection } = await createWorker(
     temporal,
@@ -41,16 +42,12 @@ async function main(): Promise<void> {
     undefined,
     providers.rates,
   );
-  console.info(
-    JSON.stringify({
-      level: 'info',
-      msg: 'worker started',
-      taskQueue: temporal.taskQueue,
-      address: temporal.address,
-      transports: chosen,
-      ratesPerSecond: { sms: providers.rates.smsPerSecond, email: providers.rates.emailPerSecond },
-    }),
-  );
+  log('worker started', {
+    taskQueue: temporal.taskQueue,
+    address: temporal.address,
+    transports: chosen,
+    ratesPerSecond: { sms: providers.rates.smsPerSecond, email: providers.rates.emailPerSecond },
+  });
   await ensureMaintenanceSchedules(temporal, log);
   try {
     await worker.run();
