@@ -67,7 +67,7 @@ export function scrub(text: string): string {
 
 /**
  * Twilio error codes whose message will never be accepted
- * (https://www.twilio.com/docs/api/errors). Codes not listed fall back to the
+ * (Twilio's error and warning dictionary). Codes not listed fall back to the
  * HTTP status: 4xx permanent, except 408 and 429.
  */
 const TWILIO_PERMANENT: Record<number, FailureReason> = {
