@@ -1,43 +1,86 @@
 /**
  * Records one real history of the interview workflow per lifecycle path into
- * test/fixtures/histories/<path>.json; test/replay.test.ts replays them against
- * the current workflow code, so a change to workflows/interview.ts that would
+ * test/fixtures/histories/; test/replay.test.ts replays them against the
+ * current workflow code, so a change to workflows/interview.ts that would
  * break executions already running in production fails CI.
  *
- * When to re-record — almost never:
+ * Generations. Each generation is one recording of every path with the
+ * workflow code of its day, in a directory of its own (GENERATIONS below):
+ *
+ *   v1  test/fixtures/histories/*.json     before any patch(): guards the unpatched branches
+ *   v2  test/fixtures/histories/v2/*.json  with 'notification-fallback', 'quiet-hours',
+ *       'message-deadline', 'no-show-single-write' and the messageUndeliverable signal
+ *
+ * An execution replays against the generation of the code it started on, so
+ * a generation, once committed, is frozen: it is never re-recorded, whatever
+ * the workflow code has become (re-recording throws away the very history
+ * that guards executions still running on that branch). The recorder writes
+ * only the current generation (CURRENT_GENERATION) and never overwrites a
+ * fixture that exists.
+ *
+ * When to do what:
  * - A change meant to be compatible (refactoring, a new log line, a fix that
- *   keeps the same commands in the same order): do NOT re-record. The replay
- *   must pass against the histories as they are; if it fails, the change is
+ *   keeps the same commands in the same order): record nothing. The replay
+ *   must pass against every generation as it is; if it fails, the change is
  *   not compatible, whatever it was meant to be.
  * - A change to what an existing path does (another activity, a new timer, a
- *   different order): guard the new code with `patched('<change-id>')` from
- *   @temporalio/workflow (later `deprecatePatch`), so the old histories still
- *   replay down the old branch. Keep the old fixtures; you may ADD a fixture
- *   recorded with the patch (a new name) to guard the new branch too.
- * - A new path: add it to PATHS below (and to REQUIRED in test/replay.test.ts)
- *   and record only it: `… record-histories.ts <new-path>`. Re-recording an
- *   existing fixture throws away the very history that guards running
- *   executions; do it only once no execution of the old code can still be running.
+ *   different order, a new signal handler that sends): guard the new code with
+ *   `patched('<change-id>')` from @temporalio/workflow (later `deprecatePatch`),
+ *   so the older generations still replay down the old branches. Then ADD A
+ *   GENERATION: a new entry in GENERATIONS (next name, new directory, every
+ *   path of the current one plus paths that drive the new branch), point
+ *   CURRENT_GENERATION at it, add it to GENERATION_REQUIRED in
+ *   test/replay.test.ts, and record it whole: `… record-histories.ts`.
+ *   Without it the new branch replays in no test and a later incompatible
+ *   change to it goes unnoticed.
+ *   Add it with the patched change itself, before it is deployed: executions
+ *   started on code that no generation was recorded with are guarded by none
+ *   (so the branch of 'notification-channel-queues' alone, taken only by
+ *   executions started after it and before 'message-deadline', has no history).
+ * - A new path through code that is not patched: add it to the current
+ *   generation's paths (and to GENERATION_REQUIRED) and record only it:
+ *   `… record-histories.ts <new-path>`; the others stay as they are.
+ * - `--replace` overwrites fixtures of the current generation: only for a
+ *   generation not committed yet (a recording you are still getting right).
  *
- * Running it: a Temporal dev server with Turnout's search attributes and a
- * migrated PostgreSQL database, then
+ * Running it. With nothing set, the recorder starts what jest's global setup
+ * starts (test/support/test-stack.ts): a Temporal dev server with Turnout's
+ * search attributes and a fresh migrated database (on the PostgreSQL server
+ * of DATABASE_URL when it is set, else embedded PGlite in the recorder's own
+ * process, which is slower), and stops it at the end:
  *
- *   DATABASE_URL=postgresql://… TEMPORAL_ADDRESS=127.0.0.1:<port> \
- *   TEMPORAL_TASK_QUEUE=turnout-record TURNOUT_MASTER_KEY=… TURNOUT_JWT_SECRET=… \
- *   LOG_LEVEL=warn npx tsx test/support/record-histories.ts [path …]
+ *   npx tsx test/support/record-histories.ts [--generation <name>] [--replace] [path …]
  *
- * With path names it records only those (the others stay as they are). All
- * paths run side by side on one worker with second-long policies, so a full
- * recording takes about 20 seconds. Each history is checked for personal data
- * before it is written, and host-specific strings (worker identities, sticky
- * task queue names) are replaced by fixed ones so a fixture never names the
- * machine that recorded it; replay does not read them.
+ * With TEMPORAL_ADDRESS set it uses that server instead, and DATABASE_URL as
+ * the (migrated) database itself, with TEMPORAL_TASK_QUEUE,
+ * TURNOUT_MASTER_KEY and TURNOUT_JWT_SECRET set too.
+ *
+ * Messages go to local stand-ins of the Twilio and SendGrid APIs
+ * (provider-standins.ts), through the real SDKs, exactly as
+ * test/notifications.test.ts drives them: the paths of the notification
+ * patches script their refusals and post signed delivery receipts. Paths run
+ * side by side on one worker with second-long policies; the two that script a
+ * stand-in's answers run alone afterwards, so a scripted refusal reaches only
+ * their message. The quiet-hours path waits for a night that ends on a whole
+ * minute, so a full recording takes one to two minutes. A path that a slow
+ * machine sent down another branch (a message abandoned at the start, a
+ * reminder never planned) is refused, and nothing is written: run it again.
+ *
+ * Before anything is written every path must have reached its expected state
+ * (the workflow's result and what it left in the database), and each history
+ * is checked for personal data and for details of the recording machine;
+ * host-specific strings (worker identities, sticky task queue names, the run's
+ * task queue, stack traces) are replaced by fixed ones first. Replay does not
+ * read them.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { homedir, hostname, tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 import * as proto from '@temporalio/proto';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
+import { DateTime } from 'luxon';
+import { NOTIFICATION_ARG } from '../../activities/messaging/sendgrid-transport';
 import {
   annotateUpdate,
   rescheduleUpdate,
@@ -57,9 +100,16 @@ import {
   type Harness,
   type TestTenant,
 } from './harness';
+import {
+  SendGridSigner,
+  SendGridStandIn,
+  TwilioStandIn,
+  twilioError,
+  type AcceptedMessage,
+} from './provider-standins';
 
-/** The lifecycle paths with a recorded history; the replay test expects every one. */
-export const PATHS = [
+/** The lifecycle paths of DESIGN.md, recorded in every generation. */
+export const LIFECYCLE_PATHS = [
   'attended',
   'no-show-annotated',
   'reschedule-before-start',
@@ -68,6 +118,21 @@ export const PATHS = [
   'cancel-late',
   'annotation-expired',
 ] as const;
+
+/** Paths through the notification patches (fallback, message deadline, receipts, quiet hours): v2 on. */
+export const NOTIFICATION_PATHS = [
+  /** Twilio refuses the confirmation for good (21211): the same message goes by e-mail. */
+  'sms-rejected-fallback',
+  /** Twilio answers 500 until the start: MESSAGE_ABANDONED, the window opens on time, then a no-show. */
+  'provider-down-until-start',
+  /** SendGrid accepts, then its bounce receipt signals messageUndeliverable: the message goes by SMS. */
+  'bounce-fallback',
+  /** A reminder due in the candidate's night is deferred to its end, then sent before the start. */
+  'quiet-hours-deferred',
+] as const;
+
+/** The paths the current workflow code can record. */
+export const PATHS = [...LIFECYCLE_PATHS, ...NOTIFICATION_PATHS] as const;
 export type PathName = (typeof PATHS)[number];
 
 /**
@@ -77,6 +142,32 @@ export type PathName = (typeof PATHS)[number];
 export const CONTINUED_RUNS = ['reschedule-after-no-show.continued'] as const;
 
 export const FIXTURE_DIR = join(__dirname, '..', 'fixtures', 'histories');
+
+export interface Generation {
+  name: string;
+  /** Where its histories live; v1 predates generations and keeps the top directory. */
+  dir: string;
+  paths: readonly PathName[];
+  continued: readonly string[];
+}
+
+/**
+ * Every generation, oldest first. Never remove one while an execution started
+ * on its code can still be running; never re-record one that is committed.
+ */
+export const GENERATIONS: readonly Generation[] = [
+  { name: 'v1', dir: FIXTURE_DIR, paths: LIFECYCLE_PATHS, continued: CONTINUED_RUNS },
+  { name: 'v2', dir: join(FIXTURE_DIR, 'v2'), paths: PATHS, continued: CONTINUED_RUNS },
+];
+
+/** The generation the current workflow code records; the only one the recorder writes. */
+export const CURRENT_GENERATION = 'v2';
+
+export function generation(name: string): Generation {
+  const g = GENERATIONS.find((x) => x.name === name);
+  if (!g) throw new Error(`unknown generation ${name}; known: ${GENERATIONS.map((x) => x.name).join(', ')}`);
+  return g;
+}
 
 /** The contact details the test fixtures give a candidate: none may reach a history. */
 export function candidatePersonalData(): string[] {
@@ -163,16 +254,99 @@ interface PathResult {
   result: Status;
 }
 
+/** The provider stand-ins the worker's transport and the API's receipt checks are configured for. */
+interface Providers {
+  twilio: TwilioStandIn;
+  sendgrid: SendGridStandIn;
+  signer: SendGridSigner;
+}
+
+/** Where Twilio posts receipts, as the product is configured (the signature covers it); never called. */
+const TWILIO_CALLBACK_URL = 'https://turnout.example.test/v1/webhooks/twilio/status';
+
+/** The product's provider settings, pointed at the stand-ins, as test/notifications.test.ts sets them. */
+function providerEnv(p: Providers): Record<string, string> {
+  return {
+    TWILIO_ACCOUNT_SID: p.twilio.accountSid,
+    TWILIO_AUTH_TOKEN: p.twilio.authToken,
+    TWILIO_MESSAGING_SERVICE_SID: p.twilio.messagingServiceSid,
+    TWILIO_STATUS_CALLBACK_URL: TWILIO_CALLBACK_URL,
+    TWILIO_API_BASE_URL: p.twilio.url,
+    SENDGRID_API_KEY: p.sendgrid.apiKey,
+    SENDGRID_FROM_EMAIL: 'reminders@turnout.example.test',
+    SENDGRID_API_BASE_URL: p.sendgrid.url,
+    SENDGRID_WEBHOOK_PUBLIC_KEY: p.signer.publicKeyBase64,
+    PROVIDER_TIMEOUT_MS: '1000',
+  };
+}
+
 class Recorder {
-  constructor(private readonly h: Harness) {}
+  constructor(
+    private readonly h: Harness,
+    private readonly p: Providers,
+  ) {}
+
+  /** The interview's row id (the workflow carries it; the platform's id is another). */
+  async interviewRow(workflowId: string): Promise<string> {
+    // The workflow writes it in its first activity, which may still be running when confirm() returns.
+    const row = await eventually(
+      async () => (await this.h.prisma.interview.findUnique({ where: { workflowId } })) ?? undefined,
+      20_000,
+      `${workflowId}: the interview row`,
+    );
+    return row.id;
+  }
+
+  notifications(interviewRowId: string) {
+    return this.h.prisma.notification.findMany({ where: { interviewId: interviewRowId }, orderBy: [{ attemptedAt: 'asc' }, { channel: 'asc' }] });
+  }
+
+  /** The interview's evidence trail, oldest first. */
+  async trail(interviewRowId: string): Promise<{ kind: string; at: Date; data: Record<string, unknown> }[]> {
+    const rows = await this.h.prisma.evidence.findMany({ where: { interviewId: interviewRowId }, orderBy: { seq: 'asc' } });
+    return rows.map((e) => ({ kind: e.kind, at: e.at, data: e.data as Record<string, unknown> }));
+  }
+
+  /** Waits for `count` messages of the interview, each SENT or FAILED. */
+  async settled(path: string, interviewRowId: string, count: number) {
+    return eventually(async () => {
+      const rows = await this.notifications(interviewRowId);
+      return rows.length === count && rows.every((r) => r.status === 'SENT' || r.status === 'FAILED') ? rows : undefined;
+    }, 30_000, `${path}: ${count} settled message(s)`);
+  }
+
+  /** One SendGrid event for an accepted e-mail, signed and posted as SendGrid's event webhook does. */
+  async sendgridEvents(path: string, m: AcceptedMessage, event: string, extra: Record<string, unknown> = {}) {
+    const customArgs = (m.request as { custom_args?: Record<string, string> }).custom_args ?? {};
+    const raw = JSON.stringify([
+      {
+        email: m.to,
+        timestamp: Math.floor(Date.now() / 1000),
+        event,
+        sg_event_id: `ev-${event}-${m.id}`,
+        sg_message_id: `${m.id}.filterdrecv-5645d9c87f-abcde-1-0`,
+        ...customArgs,
+        ...extra,
+      },
+    ]);
+    const res = await this.h.app.inject({
+      method: 'POST',
+      url: '/v1/webhooks/sendgrid/events',
+      headers: { 'content-type': 'application/json', ...this.p.signer.headers(raw) },
+      payload: raw,
+    });
+    if (res.statusCode !== 200) throw new Error(`${path}: the SendGrid ${event} event answered ${res.statusCode} ${res.body}`);
+    return res.json() as { recorded: number; duplicates: number; unknown: number };
+  }
 
   async confirm(tenant: TestTenant, path: string, startsAt: Date, channels?: string[]): Promise<{ interviewId: string; workflowId: string }> {
     const event = confirmedEvent({ interviewId: `iv-${path}`, startsAt, channels });
     const res = await postEvent(this.h, tenant, event);
     if (res.statusCode !== 202) throw new Error(`${path}: confirmation answered ${res.statusCode} ${res.body}`);
     const { workflowId } = res.json() as { workflowId: string };
-    // Updates are rejected until the plan is in place; the state's `next` says it is.
-    await eventually(async () => ((await this.state(workflowId)).next ? true : undefined), 20_000, `${path} planned`);
+    // Updates are rejected until the plan is in place. `next` is set before it is (step "confirmation"),
+    // `startsAt` in the same step as the plan, once the confirmation is accepted.
+    await eventually(async () => ((await this.state(workflowId)).startsAt ? true : undefined), 20_000, `${path} planned`);
     return { interviewId: event.data.interviewId, workflowId };
   }
 
@@ -236,20 +410,48 @@ class Recorder {
     if (problem) throw new Error(`${path}: ${problem}`);
   }
 
+  /**
+   * A message abandoned at the start (the 'message-deadline' branch) or left
+   * pending means a slow machine sent this path down another branch than the
+   * one it is meant to record; only provider-down-until-start takes it on purpose.
+   */
+  async checkMessages(path: PathName, workflowId: string): Promise<void> {
+    const rows = await this.notifications(await this.interviewRow(workflowId));
+    const abandoned = rows.filter((r) => r.error?.includes('abandoned at the interview start')).map((r) => `${r.point}/${r.channel}`);
+    const expected = path === 'provider-down-until-start' ? ['confirmation/sms'] : [];
+    if (JSON.stringify(abandoned) !== JSON.stringify(expected)) {
+      throw new Error(`${path}: messages abandoned at the start: ${abandoned.join(', ') || 'none'}, expected ${expected.join(', ') || 'none'} (a slow machine: record again)`);
+    }
+    const pending = rows.filter((r) => r.status === 'PENDING').map((r) => `${r.point}/${r.channel}`);
+    if (pending.length) throw new Error(`${path}: messages still pending: ${pending.join(', ')}`);
+  }
+
   // ---- the paths ----------------------------------------------------------------
+  //
+  // Starts are seconds away, with a few seconds of slack: since 'message-deadline'
+  // a send still retrying at the start is abandoned, and a reminder already due
+  // when the confirmation is accepted is never planned. On a loaded two-core
+  // machine tighter starts sent paths down those branches (checkMessages refuses that).
 
   async attended(): Promise<PathResult> {
     const tenant = await createTestTenant(this.h, FAST_POLICY);
-    const startsAt = at(6000);
+    const startsAt = at(10_000);
     const { interviewId, workflowId } = await this.confirm(tenant, 'attended', startsAt);
     await sleep(startsAt.getTime() + 500 - Date.now());
     await this.login(tenant, 'attended', interviewId);
-    return this.finish('attended', workflowId);
+    const done = await this.finish('attended', workflowId);
+    // The path with every reminder on both channels: none skipped at planning, none abandoned.
+    await this.expectDb('attended', async () => {
+      const sent = (await this.notifications(await this.interviewRow(workflowId))).map((n) => `${n.point}/${n.channel}/${n.status}`).sort();
+      const expected = ['confirmation', 'PT2S', 'PT4S'].flatMap((p) => [`${p}/email/SENT`, `${p}/sms/SENT`]).sort();
+      return JSON.stringify(sent) === JSON.stringify(expected) ? undefined : `messages: ${sent.join(', ')}`;
+    });
+    return done;
   }
 
   async noShowAnnotated(): Promise<PathResult> {
     const tenant = await createTestTenant(this.h, FAST_POLICY);
-    const { workflowId } = await this.confirm(tenant, 'no-show-annotated', at(3000), ['sms']);
+    const { workflowId } = await this.confirm(tenant, 'no-show-annotated', at(6000), ['sms']);
     await this.waitForStatus(workflowId, 'NO_SHOW');
     const state = await this.annotate(tenant, workflowId, 'NO_REASON');
     if (state.status !== 'CLOSED') throw new Error(`no-show-annotated: annotation answered ${state.status}`);
@@ -288,10 +490,10 @@ class Recorder {
   async rescheduleAfterNoShow(): Promise<PathResult> {
     const tenant = await createTestTenant(this.h, FAST_POLICY);
     const path = 'reschedule-after-no-show';
-    const { interviewId, workflowId } = await this.confirm(tenant, path, at(3000), ['sms']);
+    const { interviewId, workflowId } = await this.confirm(tenant, path, at(6000), ['sms']);
     await this.waitForStatus(workflowId, 'NO_SHOW');
     const firstRunId = await this.runId(workflowId);
-    const newStart = at(6000);
+    const newStart = at(8000);
     const ref = await this.auditEntry(tenant, workflowId, 'interview.reschedule', { startsAt: newStart.toISOString(), reason: 'candidate asked HR for a new slot' });
     const state = await this.h.client.workflow
       .getHandle(workflowId)
@@ -372,7 +574,7 @@ class Recorder {
   async annotationExpired(): Promise<PathResult> {
     const tenant = await createTestTenant(this.h, { ...FAST_POLICY, annotationWindow: 'PT4S' });
     const path = 'annotation-expired';
-    const { workflowId } = await this.confirm(tenant, path, at(3000), ['sms']);
+    const { workflowId } = await this.confirm(tenant, path, at(6000), ['sms']);
     const done = await this.finish(path, workflowId);
     await this.expectDb(path, async () => {
       const interview = await this.h.prisma.interview.findUniqueOrThrow({ where: { workflowId } });
@@ -384,6 +586,159 @@ class Recorder {
     });
     return done;
   }
+
+  // ---- paths through the notification patches (generation v2 on) ------------------
+
+  async smsRejectedFallback(): Promise<PathResult> {
+    // Runs alone: the scripted refusal is the next SMS send, which is this path's confirmation.
+    const path = 'sms-rejected-fallback';
+    const tenant = await createTestTenant(this.h, { ...FAST_POLICY, reminderOffsets: [] });
+    const { phone } = confirmedEvent().data.candidate;
+    this.p.twilio.reset();
+    this.p.sendgrid.reset();
+    this.p.twilio.script = [twilioError(400, 21211, `The 'To' number ${phone} is not a valid phone number.`)];
+    const startsAt = at(8000);
+    const { interviewId, workflowId } = await this.confirm(tenant, path, startsAt, ['sms']);
+    const row = await this.interviewRow(workflowId);
+    const rows = await this.settled(path, row, 2);
+    await this.expectDb(path, async () => {
+      const sms = rows.find((r) => r.channel === 'sms');
+      const email = rows.find((r) => r.channel === 'email');
+      if (sms?.status !== 'FAILED' || !sms.error?.includes('21211')) return `the SMS is ${sms?.status} (${sms?.error})`;
+      if (email?.status !== 'SENT' || email.transport !== 'sendgrid' || email.point !== 'confirmation') return `the e-mail is ${email?.status} via ${email?.transport}`;
+      if (this.p.twilio.sends().length !== 1) return `Twilio was asked ${this.p.twilio.sends().length} times`;
+      const messages = (await this.trail(row)).filter((e) => e.kind.startsWith('MESSAGE_'));
+      const seen = messages.map((e) => `${e.kind}/${e.data.channel}/${e.data.code ?? e.data.fallbackFor ?? ''}`);
+      return JSON.stringify(seen) === JSON.stringify(['MESSAGE_REJECTED/sms/21211', 'MESSAGE_SENT/email/sms']) ? undefined : `message evidence: ${seen.join(', ')}`;
+    });
+    await sleep(startsAt.getTime() + 500 - Date.now());
+    await this.login(tenant, path, interviewId);
+    return this.finish(path, workflowId);
+  }
+
+  async providerDownUntilStart(): Promise<PathResult> {
+    // Runs alone: every SMS send until the start gets Twilio's 500.
+    const path = 'provider-down-until-start';
+    const tenant = await createTestTenant(this.h, { ...FAST_POLICY, reminderOffsets: [] });
+    this.p.twilio.reset();
+    this.p.twilio.script = Array.from({ length: 30 }, () => twilioError(500, 20500, 'Internal Server Error'));
+    const startsAt = at(6000);
+    let tries: number;
+    let workflowId: string;
+    try {
+      ({ workflowId } = await this.confirm(tenant, path, startsAt, ['sms']));
+      await this.waitForStatus(workflowId, 'NO_SHOW');
+      tries = this.p.twilio.sends().length;
+    } finally {
+      this.p.twilio.script = [];
+    }
+    const row = await this.interviewRow(workflowId);
+    await this.expectDb(path, async () => {
+      const [sms, ...others] = await this.notifications(row);
+      if (others.length) return `${others.length + 1} messages, expected the one SMS`;
+      if (sms?.status !== 'FAILED' || !sms.error?.includes('abandoned at the interview start')) return `the SMS is ${sms?.status} (${sms?.error})`;
+      if (tries < 2) return `Twilio was tried ${tries} time(s) before the start, expected retries`;
+      const trail = await this.trail(row);
+      const abandoned = trail.findIndex((e) => e.kind === 'MESSAGE_ABANDONED' && e.data.channel === 'sms' && e.data.point === 'confirmation');
+      const opened = trail.findIndex((e) => e.kind === 'WINDOW_OPENED');
+      if (abandoned < 0 || opened < abandoned) return `evidence: ${trail.map((e) => e.kind).join(', ')}`;
+      const late = trail[opened]!.at.getTime() - startsAt.getTime();
+      return late < 2000 ? undefined : `the window opened ${late} ms after the start`;
+    });
+    const state = await this.annotate(tenant, workflowId, 'UNREACHABLE');
+    if (state.status !== 'CLOSED') throw new Error(`${path}: annotation answered ${state.status}`);
+    const done = await this.finish(path, workflowId);
+    await this.expectDb(path, async () => {
+      const record = await this.h.prisma.noShowRecord.findUnique({ where: { interviewId_attempt: { interviewId: row, attempt: 1 } } });
+      return record?.kind === 'NO_SHOW' && record.classification === 'UNREACHABLE' ? undefined : `record ${record?.kind} ${record?.classification}`;
+    });
+    return done;
+  }
+
+  async bounceFallback(): Promise<PathResult> {
+    // E-mail only; SendGrid accepts, then bounces it: the workflow sends the same confirmation by SMS.
+    const path = 'bounce-fallback';
+    const tenant = await createTestTenant(this.h, { ...FAST_POLICY, reminderOffsets: [] });
+    const startsAt = at(12_000);
+    const { interviewId, workflowId } = await this.confirm(tenant, path, startsAt, ['email']);
+    const row = await this.interviewRow(workflowId);
+    const [email] = await this.settled(path, row, 1);
+    if (email?.status !== 'SENT' || email.channel !== 'email') throw new Error(`${path}: the e-mail is ${email?.status}`);
+    // Other paths send at the same time: this path's message is the one carrying its notification id.
+    const m = this.p.sendgrid.accepted.find((a) => (a.request as { custom_args?: Record<string, string> }).custom_args?.[NOTIFICATION_ARG] === email.id);
+    if (!m) throw new Error(`${path}: SendGrid never accepted notification ${email.id}`);
+    const { email: address } = confirmedEvent().data.candidate;
+    const bounce = { type: 'bounce', status: '5.1.1', bounce_classification: 'Invalid Address', reason: `550 5.1.1 <${address}>: Recipient address rejected: User unknown` };
+    const first = await this.sendgridEvents(path, m, 'bounce', bounce);
+    if (first.recorded !== 1) throw new Error(`${path}: the bounce answered ${JSON.stringify(first)}`);
+    const rows = await this.settled(path, row, 2);
+    await this.expectDb(path, async () => {
+      const sms = rows.find((r) => r.channel === 'sms');
+      if (sms?.status !== 'SENT' || sms.transport !== 'twilio' || sms.point !== 'confirmation') return `the SMS is ${sms?.status} via ${sms?.transport}`;
+      const bounced = await this.h.prisma.notification.findUniqueOrThrow({ where: { id: email.id } });
+      if (bounced.deliveryStatus !== 'bounced') return `the e-mail's delivery status is ${bounced.deliveryStatus}`;
+      const seen = (await this.trail(row)).filter((e) => e.kind.startsWith('MESSAGE_')).map((e) => `${e.kind}/${e.data.channel}/${e.data.status ?? e.data.fallbackFor ?? ''}`);
+      return JSON.stringify(seen) === JSON.stringify(['MESSAGE_SENT/email/', 'MESSAGE_RECEIPT/email/bounced', 'MESSAGE_SENT/sms/email'])
+        ? undefined
+        : `message evidence: ${seen.join(', ')}`;
+    });
+    await sleep(startsAt.getTime() + 500 - Date.now());
+    await this.login(tenant, path, interviewId);
+    return this.finish(path, workflowId);
+  }
+
+  async quietHoursDeferred(): Promise<PathResult> {
+    // Quiet hours are whole minutes in the candidate's zone: a night from a
+    // minute ago to the next whole minute at least 25 s away. The one reminder
+    // is due in ~10 s, in the night; the start is 6 s after the night ends, so
+    // the reminder is deferred to the night's end, sent then, and the candidate attends.
+    const path = 'quiet-hours-deferred';
+    const zone = confirmedEvent().data.candidate.timezone;
+    const now = DateTime.now().setZone(zone);
+    let nightEnds = now.startOf('minute').plus({ minutes: 1 });
+    if (nightEnds.toMillis() - Date.now() < 25_000) nightEnds = nightEnds.plus({ minutes: 1 });
+    const quietHours = { start: now.minus({ minutes: 1 }).toFormat('HH:mm'), end: nightEnds.toFormat('HH:mm') };
+    const startsAt = new Date(nightEnds.toMillis() + 6000);
+    const offsetS = Math.floor((startsAt.getTime() - Date.now() - 10_000) / 1000);
+    const point = `PT${offsetS}S`;
+    const dueAt = startsAt.getTime() - offsetS * 1000;
+    const tenant = await createTestTenant(this.h, { ...FAST_POLICY, reminderOffsets: [point], quietHours, channels: ['sms'] });
+    const { interviewId, workflowId } = await this.confirm(tenant, path, startsAt, ['sms']);
+    const row = await this.interviewRow(workflowId);
+    const planned = await eventually(async () => {
+      const s = await this.state(workflowId);
+      return s.next && s.next.step !== 'confirmation' ? s.next : undefined;
+    }, 20_000, `${path}: the confirmation sent`);
+    if (planned.step !== `reminder ${point}`) {
+      throw new Error(`${path}: next is ${JSON.stringify(planned)}, not the ${point} reminder: it was due before the confirmation was accepted (a slow machine: record again)`);
+    }
+    const deferred = await eventually(
+      async () => (await this.trail(row)).find((e) => e.kind === 'REMINDER_DEFERRED'),
+      dueAt - Date.now() + 20_000,
+      `${path}: REMINDER_DEFERRED`,
+    );
+    await this.expectDb(path, async () => {
+      if (deferred.data.point !== point) return `deferred ${String(deferred.data.point)}, not ${point}`;
+      if (Date.parse(String(deferred.data.sendAt)) !== nightEnds.toMillis()) return `deferred to ${String(deferred.data.sendAt)}, not to the night's end ${nightEnds.toISO()}`;
+      const state = await this.state(workflowId);
+      if (state.next?.step !== `reminder ${point}` || state.next.at !== new Date(nightEnds.toMillis()).toISOString()) return `the workflow waits for ${JSON.stringify(state.next)}`;
+      const early = await this.h.prisma.notification.count({ where: { interviewId: row, point } });
+      return early === 0 ? undefined : 'the reminder went out in the night';
+    });
+    const sent = await eventually(
+      async () => (await this.h.prisma.notification.findMany({ where: { interviewId: row, point, status: 'SENT' } }))[0],
+      nightEnds.toMillis() - Date.now() + 20_000,
+      `${path}: the deferred reminder sent`,
+    );
+    await this.expectDb(path, async () =>
+      sent.channel === 'sms' && sent.sentAt && sent.sentAt.getTime() >= nightEnds.toMillis() && sent.sentAt.getTime() < startsAt.getTime()
+        ? undefined
+        : `the reminder went out at ${sent.sentAt?.toISOString()} on ${sent.channel}, the night ended at ${nightEnds.toISO()}`,
+    );
+    await sleep(startsAt.getTime() + 500 - Date.now());
+    await this.login(tenant, path, interviewId);
+    return this.finish(path, workflowId);
+  }
 }
 
 const EXPECTED_RESULT: Record<PathName, Status> = {
@@ -394,13 +749,28 @@ const EXPECTED_RESULT: Record<PathName, Status> = {
   'cancel-early': 'CANCELLED',
   'cancel-late': 'CLOSED',
   'annotation-expired': 'CLOSED',
+  'sms-rejected-fallback': 'ATTENDED',
+  'provider-down-until-start': 'CLOSED',
+  'bounce-fallback': 'ATTENDED',
+  'quiet-hours-deferred': 'ATTENDED',
 };
 
 /**
- * Fixed stand-ins for what names the recording machine: worker and client
- * identities ("<pid>@<host>") and sticky task queues. Replay reads none of them.
+ * Paths that script a stand-in's next answers (which the stand-in gives to
+ * whichever send comes next): each runs alone, after the others have finished.
+ */
+const RUNS_ALONE: readonly PathName[] = ['sms-rejected-fallback', 'provider-down-until-start'];
+
+/**
+ * Fixed stand-ins for what names the recording machine or the run: worker and
+ * client identities ("<pid>@<host>"), sticky task queues, the run's task queue
+ * and its per-channel queues, and failure stack traces (file paths). Replay
+ * reads none of them: the workflow names its channel queues after the task
+ * queue of the history's first event, which is replaced the same way.
  */
 function scrubHostDetails(historyJson: string, taskQueue: string): string {
+  const queue = (name: string | undefined) =>
+    name === taskQueue ? 'turnout-interviews' : name?.startsWith(`${taskQueue}-`) ? `turnout-interviews-${name.slice(taskQueue.length + 1)}` : name;
   const walk = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(walk);
     if (!v || typeof v !== 'object') return v;
@@ -408,10 +778,11 @@ function scrubHostDetails(historyJson: string, taskQueue: string): string {
     for (const [k, x] of Object.entries(v)) {
       if (k === 'identity' && typeof x === 'string') out[k] = 'recorder';
       else if (k === 'workerInstanceKey' && typeof x === 'string') out[k] = 'recorder';
+      else if (k === 'stackTrace' && typeof x === 'string') out[k] = '';
       else if (k === 'taskQueue' && x && typeof x === 'object') {
         const q = x as { name?: string; kind?: string; normalName?: string };
         const sticky = q.kind === 'TASK_QUEUE_KIND_STICKY';
-        out[k] = { ...q, name: sticky ? 'recorder-sticky' : q.name === taskQueue ? 'turnout-interviews' : q.name, ...(q.normalName ? { normalName: 'turnout-interviews' } : {}) };
+        out[k] = { ...q, name: sticky ? 'recorder-sticky' : queue(q.name), ...(q.normalName ? { normalName: queue(q.normalName) } : {}) };
       } else out[k] = walk(x);
     }
     return out;
@@ -419,19 +790,108 @@ function scrubHostDetails(historyJson: string, taskQueue: string): string {
   return `${JSON.stringify(walk(JSON.parse(historyJson)), null, 2)}\n`;
 }
 
-async function main(): Promise<void> {
-  const wanted = process.argv.slice(2);
-  const unknown = wanted.filter((p) => !(PATHS as readonly string[]).includes(p));
-  if (unknown.length) throw new Error(`unknown path(s): ${unknown.join(', ')}; known: ${PATHS.join(', ')}`);
-  const paths = (wanted.length ? wanted : [...PATHS]) as PathName[];
+/** Strings that would name this machine or this run's services; none may reach a fixture. */
+function hostDetails(taskQueue: string, providers: Providers): string[] {
+  const repo = join(__dirname, '..', '..');
+  const host = hostname();
+  return [
+    repo,
+    homedir(),
+    tmpdir(),
+    taskQueue,
+    providers.twilio.url,
+    providers.sendgrid.url,
+    process.env.TEMPORAL_ADDRESS ?? '',
+    process.env.DATABASE_URL ?? '',
+    ...(host.length >= 6 ? [host] : []),
+  ].filter((x) => x.length > 1);
+}
 
+interface Options {
+  generation: Generation;
+  replace: boolean;
+  paths: PathName[];
+}
+
+function parseArgs(argv: string[]): Options {
+  let name = CURRENT_GENERATION;
+  let replace = false;
+  const wanted: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--generation') name = argv[++i] ?? '';
+    else if (arg.startsWith('--generation=')) name = arg.slice('--generation='.length);
+    else if (arg === '--replace') replace = true;
+    else if (arg.startsWith('-')) throw new Error(`unknown option ${arg}; usage: record-histories.ts [--generation <name>] [--replace] [path …]`);
+    else wanted.push(arg);
+  }
+  const gen = generation(name);
+  if (gen.name !== CURRENT_GENERATION) {
+    throw new Error(
+      `generation ${gen.name} is frozen: its histories guard executions started on the code of its day, and the ` +
+        `current code would record other branches. Only ${CURRENT_GENERATION} is recorded; for changed code, add a generation.`,
+    );
+  }
+  const unknown = wanted.filter((p) => !(gen.paths as readonly string[]).includes(p));
+  if (unknown.length) throw new Error(`unknown path(s) in ${gen.name}: ${unknown.join(', ')}; known: ${gen.paths.join(', ')}`);
+  const paths = (wanted.length ? wanted : [...gen.paths]) as PathName[];
+  // Refused before anything runs; checked again before writing.
+  const existing = paths
+    .flatMap((p) => [p, ...gen.continued.filter((c) => c.startsWith(`${p}.`))])
+    .filter((name) => existsSync(join(gen.dir, `${name}.json`)));
+  if (existing.length && !replace) {
+    throw new Error(
+      `${gen.name} already has ${existing.join(', ')}: a recorded history is never overwritten. Name only new paths, ` +
+        'or pass --replace if this generation was never committed.',
+    );
+  }
+  return { generation: gen, replace, paths };
+}
+
+/** Runs the paths side by side, then those that script a stand-in one at a time; each settles on its own. */
+async function drive(paths: PathName[], drivers: Record<PathName, () => Promise<PathResult>>, recorder: Recorder) {
+  const run = async (path: PathName) => {
+    const started = Date.now();
+    let outcome: PromiseSettledResult<PathResult>;
+    try {
+      const value = await drivers[path]();
+      for (const id of new Set(value.runs.map((x) => x.workflowId))) await recorder.checkMessages(path, id);
+      outcome = { status: 'fulfilled', value };
+    } catch (reason) {
+      outcome = { status: 'rejected', reason };
+    }
+    return { path, ms: Date.now() - started, outcome };
+  };
+  const results = await Promise.all(paths.filter((p) => !RUNS_ALONE.includes(p)).map(run));
+  for (const p of paths.filter((x) => RUNS_ALONE.includes(x))) results.push(await run(p));
+  return results;
+}
+
+async function main(): Promise<void> {
+  const { generation: gen, replace, paths } = parseArgs(process.argv.slice(2));
   const started = Date.now();
   // The worker's per-activity INFO lines would drown the summary.
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const h = await startHarness();
-  const taskQueue = process.env.TEMPORAL_TASK_QUEUE ?? 'turnout-interviews';
+
+  // Without a Temporal server named, the same stack jest's global setup starts.
+  let stopStack: (() => Promise<void>) | undefined;
+  if (!process.env.TEMPORAL_ADDRESS) {
+    const stack = await import('./test-stack');
+    await stack.startTestStack();
+    stopStack = stack.stopTestStack;
+  }
+  const providers: Providers = { twilio: new TwilioStandIn(), sendgrid: new SendGridStandIn(), signer: new SendGridSigner() };
+  let h: Harness | undefined;
   try {
-    const r = new Recorder(h);
+    await Promise.all([providers.twilio.start(), providers.sendgrid.start()]);
+    Object.assign(process.env, providerEnv(providers));
+    const { transportsFromConfig } = await import('../../activities/messaging/providers');
+    const { providersConfig } = await import('../../lib/config');
+    const { transport, chosen } = transportsFromConfig(providersConfig(), () => undefined);
+    if (chosen.sms !== 'twilio' || chosen.email !== 'sendgrid') throw new Error(`the worker would send through ${JSON.stringify(chosen)}`);
+    h = await startHarness({ transport });
+    const taskQueue = process.env.TEMPORAL_TASK_QUEUE ?? 'turnout-interviews';
+    const r = new Recorder(h, providers);
     const drivers: Record<PathName, () => Promise<PathResult>> = {
       attended: () => r.attended(),
       'no-show-annotated': () => r.noShowAnnotated(),
@@ -440,31 +900,49 @@ async function main(): Promise<void> {
       'cancel-early': () => r.cancelEarly(),
       'cancel-late': () => r.cancelLate(),
       'annotation-expired': () => r.annotationExpired(),
+      'sms-rejected-fallback': () => r.smsRejectedFallback(),
+      'provider-down-until-start': () => r.providerDownUntilStart(),
+      'bounce-fallback': () => r.bounceFallback(),
+      'quiet-hours-deferred': () => r.quietHoursDeferred(),
     };
-    const outcomes = await Promise.allSettled(paths.map((p) => drivers[p]()));
+    const outcomes = await drive(paths, drivers, r);
     const failures: string[] = [];
     const runs: Recorded[] = [];
-    outcomes.forEach((o, i) => {
-      const path = paths[i]!;
+    for (const { path, ms, outcome: o } of outcomes) {
       if (o.status === 'rejected') failures.push(`${path}: ${(o.reason as Error).stack ?? String(o.reason)}`);
       else if (o.value.result !== EXPECTED_RESULT[path]) failures.push(`${path}: the workflow returned ${o.value.result}, expected ${EXPECTED_RESULT[path]}`);
       else runs.push(...o.value.runs);
-    });
+      console.log(`${path}: ${o.status === 'fulfilled' ? o.value.result : 'FAILED'} after ${(ms / 1000).toFixed(1)} s`);
+    }
     if (failures.length) throw new Error(`not recorded:\n${failures.join('\n')}`);
 
-    mkdirSync(FIXTURE_DIR, { recursive: true });
+    // Every history is checked before any is written: a generation is written whole or not at all.
+    const where = relative(join(__dirname, '..', '..'), gen.dir);
+    const files: { name: string; file: string; text: string; events: number }[] = [];
+    const hostNeedles = hostDetails(taskQueue, providers);
     for (const run of runs) {
       const history = await h.client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
       const text = scrubHostDetails(historyToJson(history), taskQueue);
       const found = personalDataIn(text);
-      if (found.length) throw new Error(`${run.name}: the history holds personal data (${found.join(', ')}); not written`);
-      const file = join(FIXTURE_DIR, `${run.name}.json`);
-      writeFileSync(file, text);
-      console.log(`${run.name}: ${history.events?.length ?? 0} events`);
+      if (found.length) throw new Error(`${run.name}: the history holds personal data (${found.join(', ')}); nothing written`);
+      const host = personalDataIn(text, hostNeedles);
+      if (host.length) throw new Error(`${run.name}: the history names this machine or run (${host.length} string(s)); nothing written`);
+      const file = join(gen.dir, `${run.name}.json`);
+      if (existsSync(file) && !replace) {
+        throw new Error(`${where}/${run.name}.json exists: a recorded history is never overwritten (--replace only for a generation not committed yet); nothing written`);
+      }
+      files.push({ name: run.name, file, text, events: history.events?.length ?? 0 });
     }
-    console.log(`recorded ${runs.length} histories in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    mkdirSync(gen.dir, { recursive: true });
+    for (const f of files) {
+      writeFileSync(f.file, f.text);
+      console.log(`${gen.name}/${f.name}: ${f.events} events`);
+    }
+    console.log(`recorded ${files.length} histories of generation ${gen.name} into ${where} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
-    await h.close();
+    await h?.close();
+    await Promise.all([providers.twilio.close(), providers.sendgrid.close()]);
+    await stopStack?.();
   }
 }
 
