@@ -20,6 +20,7 @@ import {
   startHarness,
   type Harness,
   type TestTenant,
+  waitForInterviewRow,
 } from './support/harness';
 
 let h: Harness;
@@ -32,11 +33,7 @@ const actor = { type: 'test', id: 'api-auth' };
 async function confirm(tenant: TestTenant) {
   const event = confirmedEvent({ startsAt: new Date(Date.now() + 72 * 3600_000) });
   expect((await postEvent(h, tenant, event)).statusCode).toBe(202);
-  const row = await eventually(
-    () => h.prisma.interview.findUnique({ where: { subsidiaryId_externalId: { subsidiaryId: tenant.subsidiaryId, externalId: event.data.interviewId } } }).then((r) => r ?? undefined),
-    15_000,
-    'interview row',
-  );
+  const row = await waitForInterviewRow(h, tenant.subsidiaryId, event.data.interviewId, 15_000);
   return { id: row.id, externalId: event.data.interviewId };
 }
 

@@ -26,6 +26,7 @@ import {
   startHarness,
   type Harness,
   type TestTenant,
+  waitForInterviewRow,
 } from './support/harness';
 
 /** Cases per route through inject; FUZZ_RUNS_SCALE=10 for a longer hunt. */
@@ -49,11 +50,7 @@ beforeAll(async () => {
   tenant = await createTestTenant(h);
   const event = confirmedEvent({ startsAt: new Date(Date.now() + 72 * 3600_000) });
   expect((await postEvent(h, tenant, event)).statusCode).toBe(202);
-  const row = await eventually(
-    () => h.prisma.interview.findUnique({ where: { subsidiaryId_externalId: { subsidiaryId: tenant.subsidiaryId, externalId: event.data.interviewId } } }).then((r) => r ?? undefined),
-    15_000,
-    'interview row',
-  );
+  const row = await waitForInterviewRow(h, tenant.subsidiaryId, event.data.interviewId, 15_000);
   interview = { id: row.id, externalId: event.data.interviewId };
   // The worker is still recording the confirmation; counts must only move because of a request.
   let last = -1;

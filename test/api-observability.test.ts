@@ -19,6 +19,7 @@ import {
   startHarness,
   type Harness,
   type TestTenant,
+  waitForInterviewRow,
 } from './support/harness';
 import type { Connection } from '@temporalio/client';
 
@@ -135,11 +136,7 @@ describe('GET /metrics', () => {
     const before = await metricsText();
     const event = confirmedEvent({ startsAt: new Date(Date.now() + 72 * 3600_000) });
     expect((await send(event)).statusCode).toBe(202);
-    await eventually(
-      () => h.prisma.interview.findUnique({ where: { subsidiaryId_externalId: { subsidiaryId: tenant.subsidiaryId, externalId: event.data.interviewId } } }).then((r) => r ?? undefined),
-      15_000,
-      'interview row',
-    );
+    await waitForInterviewRow(h, tenant.subsidiaryId, event.data.interviewId, 15_000);
     expect((await send({ ...event, id: `${event.id}-dup` })).statusCode).toBe(202);
     expect((await send(candidateEvent('candidate.link_clicked', event.data.interviewId))).statusCode).toBe(202);
     expect((await send(candidateEvent('candidate.logged_in', 'never-confirmed'))).statusCode).toBe(404);

@@ -18,6 +18,7 @@ import {
   startHarness,
   type Harness,
   type TestTenant,
+  waitForInterviewRow,
 } from './support/harness';
 
 let h: Harness;
@@ -34,11 +35,7 @@ beforeAll(async () => {
   // An interview confirmed while everything is up: its projection is what the reads serve.
   const event = confirmedEvent({ startsAt: new Date(Date.now() + 72 * 3600_000) });
   expect((await postEvent(h, tenant, event)).statusCode).toBe(202);
-  const row = await eventually(
-    () => h.prisma.interview.findUnique({ where: { subsidiaryId_externalId: { subsidiaryId: tenant.subsidiaryId, externalId: event.data.interviewId } } }).then((r) => r ?? undefined),
-    15_000,
-    'interview row',
-  );
+  const row = await waitForInterviewRow(h, tenant.subsidiaryId, event.data.interviewId, 15_000);
   interview = { id: row.id, externalId: event.data.interviewId };
   hr = { authorization: `Bearer ${await hrToken(h, { sub: 'hr-down', role: 'hr', groupId: tenant.groupId, subsidiaryId: tenant.subsidiaryId })}` };
 

@@ -16,6 +16,7 @@ import {
   startHarness,
   type Harness,
   type TestTenant,
+  waitForInterviewRow,
 } from './support/harness';
 
 let h: Harness;
@@ -34,11 +35,7 @@ async function confirm(tenant: TestTenant, startsAt: Date, channels = ['sms']) {
   const event = confirmedEvent({ startsAt, channels });
   const res = await postEvent(h, tenant, event);
   expect(res.statusCode).toBe(202);
-  const iv = await eventually(
-    () => h.prisma.interview.findUnique({ where: { subsidiaryId_externalId: { subsidiaryId: tenant.subsidiaryId, externalId: event.data.interviewId } } }).then((r) => r ?? undefined),
-    10_000,
-    'interview row',
-  );
+  const iv = await waitForInterviewRow(h, tenant.subsidiaryId, event.data.interviewId, 10_000);
   return { id: iv.id, externalId: event.data.interviewId };
 }
 

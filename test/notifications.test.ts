@@ -13,7 +13,7 @@ import { transportsFromConfig } from '../activities/messaging/providers';
 import { NOTIFICATION_ARG } from '../activities/messaging/sendgrid-transport';
 import { providersConfig } from '../lib/config';
 import { interviewWorkflowId, stateQuery } from '../workflows/definitions';
-import { confirmedEvent, createTestTenant, eventually, postEvent, startHarness, type Harness } from './support/harness';
+import { confirmedEvent, createTestTenant, eventually, postEvent, startHarness, waitForInterviewRow, type Harness } from './support/harness';
 import {
   SendGridSigner,
   SendGridStandIn,
@@ -87,11 +87,7 @@ async function confirm(channels: string[]): Promise<string> {
   const tenant = await createTestTenant(h, CONFIRMATION_ONLY);
   const event = confirmedEvent({ channels, startsAt: new Date(Date.now() + 3600_000) });
   expect((await postEvent(h, tenant, event)).statusCode).toBe(202);
-  const interview = await eventually(
-    () => h.prisma.interview.findUnique({ where: { subsidiaryId_externalId: { subsidiaryId: tenant.subsidiaryId, externalId: event.data.interviewId } } }).then((i) => i ?? undefined),
-    20_000,
-    'the interview row',
-  );
+  const interview = await waitForInterviewRow(h, tenant.subsidiaryId, event.data.interviewId, 20_000);
   return interview.id;
 }
 
@@ -517,11 +513,7 @@ describe('quiet hours', () => {
     const tenant = await createTestTenant(h, { ...CONFIRMATION_ONLY, reminderOffsets: [offset], quietHours, channels: ['sms'] });
     const event = confirmedEvent({ channels: ['sms'], startsAt: new Date(Date.now() + startsInMs) });
     expect((await postEvent(h, tenant, event)).statusCode).toBe(202);
-    const interview = await eventually(
-      () => h.prisma.interview.findUnique({ where: { subsidiaryId_externalId: { subsidiaryId: tenant.subsidiaryId, externalId: event.data.interviewId } } }).then((i) => i ?? undefined),
-      20_000,
-      'the interview row',
-    );
+    const interview = await waitForInterviewRow(h, tenant.subsidiaryId, event.data.interviewId, 20_000);
     return { tenant, event, interviewId: interview.id };
   }
 

@@ -198,3 +198,12 @@ export function selfServiceToken(secrets: SecretsConfig, interviewId: string): s
 export function hrToken(h: Harness, claims: HrClaims, ttlSeconds = 600): Promise<string> {
   return mintHrToken(h.secrets, claims, ttlSeconds);
 }
+
+/** Waits until the workflow's first activity has written the interview's projection row, and returns it. */
+export function waitForInterviewRow(h: Harness, subsidiaryId: string, externalId: string, timeoutMs = 15_000) {
+  return eventually(
+    () => h.prisma.interview.findUnique({ where: { subsidiaryId_externalId: { subsidiaryId, externalId } } }).then((r) => r ?? undefined),
+    timeoutMs,
+    'interview row',
+  );
+}
