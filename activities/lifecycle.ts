@@ -40,6 +40,7 @@ export function planFromPolicy(interviewId: string, policy: GroupPolicy, channel
       maxReschedules: policy.selfService.maxReschedules,
       cutoffMs: durationMs(policy.selfService.cutoff, 'selfService.cutoff'),
     },
+    quietHours: policy.quietHours !== null,
   };
 }
 

@@ -126,14 +126,16 @@ export class InterviewGateway {
     }
   }
 
-  async loggedIn(workflowId: string, ref: EventRef): Promise<string> {
+  /**
+   * Signals only: no query for the answer, which would wait for the workflow
+   * to handle the signal and, under load, for the worker's backlog.
+   */
+  async loggedIn(workflowId: string, ref: EventRef): Promise<void> {
     await this.call('signal_logged_in', () => this.client.workflow.getHandle(workflowId).signal(loggedInSignal, ref));
-    return this.currentStatus(workflowId);
   }
 
-  async linkClicked(workflowId: string, ref: EventRef): Promise<string> {
+  async linkClicked(workflowId: string, ref: EventRef): Promise<void> {
     await this.call('signal_link_clicked', () => this.client.workflow.getHandle(workflowId).signal(linkClickedSignal, ref));
-    return this.currentStatus(workflowId);
   }
 
   /** A delivery receipt said a message will never arrive; the workflow decides on a fallback. */

@@ -40,6 +40,8 @@ export interface StackOptions {
   env: Record<string, string>;
   /** The group policy of the bench tenant. */
   policy: Record<string, unknown>;
+  /** Journal of the SQLite file (dev/temporal-server.ts); default WAL, as `npm start` runs it. */
+  sqliteJournal?: 'wal' | 'default';
   /** Extra `temporal server start-dev` flags (experiments: --sqlite-pragma, --dynamic-config-value). */
   temporalArgs?: string[];
   log: (msg: string) => void;
@@ -303,6 +305,7 @@ export class BenchStack {
       port: this.temporalPort,
       uiPort: null,
       dbFile: this.temporalDbFile,
+      sqliteJournal: this.opts.sqliteJournal,
       logFile: join(this.dir, 'temporal.log'),
       readyTimeoutMs: READY_TIMEOUT_MS,
     });

@@ -109,6 +109,31 @@ export function databaseConfig(env: Env = process.env): DatabaseConfig {
   return { url: u, poolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 200) };
 }
 
+/** How much one worker process takes on at once (workers/worker.ts). */
+export interface WorkerTuning {
+  /** Activity slots (and local-activity slots) of the interview worker: each holds a database connection while it runs. */
+  maxConcurrentActivities: number;
+  /** Activity slots on each channel queue (sms, email): a send holds a connection only around the provider call. */
+  maxConcurrentSends: number;
+  maxConcurrentWorkflowTasks: number;
+  /** Workflows kept in memory between tasks (sticky cache); 0 leaves the SDK's default, sized from the heap. */
+  maxCachedWorkflows: number;
+}
+
+/**
+ * Slots default to the database pool: the SDK's 100 activity slots per queue
+ * over a pool of 10 let transactions wait seconds for a connection (and fail)
+ * while tasks that could have waited in the queue hold slots.
+ */
+export function workerTuning(env: Env = process.env, db: DatabaseConfig = databaseConfig(env)): WorkerTuning {
+  return {
+    maxConcurrentActivities: int(env, 'WORKER_MAX_CONCURRENT_ACTIVITIES', 2 * db.poolSize, 1, 2000),
+    maxConcurrentSends: int(env, 'WORKER_MAX_CONCURRENT_SENDS', 2 * db.poolSize, 1, 2000),
+    maxConcurrentWorkflowTasks: int(env, 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', 40, 2, 2000),
+    maxCachedWorkflows: int(env, 'WORKER_MAX_CACHED_WORKFLOWS', 0, 0, 1_000_000),
+  };
+}
+
 export function temporalConfig(env: Env = process.env): TemporalConfig {
   const address = str(env, 'TEMPORAL_ADDRESS', '127.0.0.1:7233');
   if (!/^[^\s:]+:\d+$/.test(address)) throw new ConfigError('TEMPORAL_ADDRESS', `must be host:port, got "${address}"`);

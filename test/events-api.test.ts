@@ -52,6 +52,24 @@ describe('a duplicate interview.confirmed never starts a second workflow', () =>
     expect(await workflowsFor(event.data.interviewId)).toBe(1);
   });
 
+  test('a copy of an event whose first request is still working gets 409 event_in_progress; one whose request died long ago takes the row over', async () => {
+    const event = confirmedEvent();
+    const first = await postEvent(h, tenant, event);
+    expect(first.statusCode).toBe(202);
+    const key = { subsidiaryId_eventId: { subsidiaryId: tenant.subsidiaryId, eventId: event.id } };
+    // As a request that inserted the row and has not finished (or crashed) leaves it.
+    await h.prisma.inboundEvent.update({ where: key, data: { status: 'RECEIVED', result: undefined, receivedAt: new Date() } });
+    const whileWorking = await postEvent(h, tenant, event);
+    expect(whileWorking.statusCode).toBe(409);
+    expect(whileWorking.json().error.code).toBe('event_in_progress');
+
+    await h.prisma.inboundEvent.update({ where: key, data: { receivedAt: new Date(Date.now() - 5 * 60_000) } });
+    const takenOver = await postEvent(h, tenant, event);
+    expect(takenOver.statusCode).toBe(202);
+    expect(takenOver.json().workflowId).toBe(first.json().workflowId);
+    expect((await h.prisma.inboundEvent.findUniqueOrThrow({ where: key })).status).toBe('PROCESSED');
+  });
+
   test('an event id reused for a different body is a 409 naming the id', async () => {
     const event = confirmedEvent();
     expect((await postEvent(h, tenant, event)).statusCode).toBe(202);

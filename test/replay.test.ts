@@ -8,7 +8,8 @@
  *
  * Generations: v1 was recorded before any patch() and guards the unpatched
  * branches, which executions started on that code still take; v2 was recorded
- * with the patches and guards their new branches. Each is replayed whole.
+ * with the patches and guards their new branches; v3 with database steps as
+ * local activities. Each is replayed whole.
  *
  * A failure here means the change is not compatible: guard it with `patched()`
  * and add a generation (see the header of record-histories.ts), never
@@ -49,6 +50,8 @@ const GENERATION_REQUIRED: Record<string, string[]> = {
   v1: LIFECYCLE,
   /** The same paths on the patched code, and the paths through the notification patches. */
   v2: [...LIFECYCLE, 'sms-rejected-fallback', 'provider-down-until-start', 'bounce-fallback', 'quiet-hours-deferred'],
+  /** The same paths with database steps as local activities. */
+  v3: [...LIFECYCLE, 'sms-rejected-fallback', 'provider-down-until-start', 'bounce-fallback', 'quiet-hours-deferred'],
 };
 
 /**
@@ -63,6 +66,10 @@ const GENERATION_COVERS: Record<string, { patches: string[]; signals: string[] }
   v1: { patches: [], signals: ['candidateLoggedIn'] },
   v2: {
     patches: ['message-deadline', 'no-show-single-write', 'notification-fallback', 'quiet-hours'],
+    signals: ['candidateLoggedIn', 'messageUndeliverable'],
+  },
+  v3: {
+    patches: ['local-db-steps', 'message-deadline', 'no-show-single-write', 'notification-fallback', 'quiet-hours'],
     signals: ['candidateLoggedIn', 'messageUndeliverable'],
   },
 };
@@ -86,6 +93,21 @@ const PATH_STEPS: Record<string, Record<string, (string | RegExp)[]>> = {
     'bounce-fallback': ['sendMessage(confirmation/email)', 'signal:messageUndeliverable', 'sendMessage(confirmation/sms<-email)', 'signal:candidateLoggedIn'],
     'quiet-hours-deferred': ['patch:quiet-hours', 'planQuietHours', 'timer', 'planQuietHours', /^sendMessage\(PT\d+S\/sms\)$/, 'signal:candidateLoggedIn'],
     'no-show-annotated': ['patch:no-show-single-write', 'recordNoShow', 'update:annotate'],
+  },
+  v3: {
+    'attended': ['patch:local-db-steps', 'local:acceptConfirmation', 'sendMessage(confirmation/sms)', 'signal:candidateLoggedIn', 'local:recordAttendance'],
+    'provider-down-until-start': [
+      'sendMessage(confirmation/sms)',
+      'given up:RETRY_STATE_TIMEOUT',
+      'local:abandonMessage',
+      'local:recordStatus',
+      'local:recordNoShow',
+      'local:alertHr',
+      'update:annotate',
+      'local:recordAnnotation',
+    ],
+    'quiet-hours-deferred': ['patch:quiet-hours', 'local:planQuietHours', 'timer', 'local:planQuietHours', /^sendMessage\(PT\d+S\/sms\)$/, 'signal:candidateLoggedIn'],
+    'no-show-annotated': ['patch:no-show-single-write', 'local:recordNoShow', 'update:annotate', 'local:recordAnnotation'],
   },
 };
 
@@ -119,7 +141,7 @@ const decode = (p: proto.temporal.api.common.v1.IPayload | undefined): Record<st
 };
 const RetryState = proto.temporal.api.enums.v1.RetryState;
 
-/** A history as the steps the workflow took: patch markers, activities (a send with its point and channel), timers, signals, updates. */
+/** A history as the steps the workflow took: patch markers, activities (a send with its point and channel), local activities, timers, signals, updates. */
 function steps(history: History): string[] {
   const out: string[] = [];
   for (const e of history.events ?? []) {
@@ -127,6 +149,7 @@ function steps(history: History): string[] {
     const activity = e.activityTaskScheduledEventAttributes;
     const closed = e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes;
     if (marker?.markerName === 'core_patch') out.push(`patch:${String(decode(marker.details?.['patch-data']?.payloads?.[0]).id)}`);
+    else if (marker?.markerName === 'core_local_activity') out.push(`local:${String(decode(marker.details?.data?.payloads?.[0]).activity_type)}`);
     else if (activity) {
       const type = activity.activityType?.name ?? '?';
       const input = decode(activity.input?.payloads?.[0]);

@@ -4,7 +4,7 @@
  * and closes its connections.
  */
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { databaseConfig, loadOrExit, logLevel, providersConfig, publicUrl, secretsConfig, temporalConfig } from '../lib/config';
+import { databaseConfig, loadOrExit, logLevel, providersConfig, publicUrl, secretsConfig, temporalConfig, workerTuning } from '../lib/config';
 import { identityKey } from '../lib/identity';
 import { issueSelfServiceToken } from '../lib/self-service-token';
 import { createPrisma } from '../lib/database';
@@ -14,8 +14,9 @@ import { createWorkerLogger } from './logger';
 import { createWorker } from './worker';
 
 async function main(): Promise<void> {
-  const { db, temporal, level, secrets, baseUrl, providers } = loadOrExit(() => ({
+  const { db, tuning, temporal, level, secrets, baseUrl, providers } = loadOrExit(() => ({
     db: databaseConfig(),
+    tuning: workerTuning(),
     temporal: temporalConfig(),
     level: logLevel(),
     secrets: secretsConfig(),
@@ -39,14 +40,15 @@ async function main(): Promise<void> {
       selfServiceUrl: (interviewId) => `${baseUrl}/v1/self-service/${issueSelfServiceToken(secrets.masterKey, interviewId)}`,
       identityKey: identityKey(secrets.masterKey),
     },
-    undefined,
-    providers.rates,
+    { rates: providers.rates, tuning },
   );
   log('worker started', {
     taskQueue: temporal.taskQueue,
     address: temporal.address,
     transports: chosen,
     ratesPerSecond: { sms: providers.rates.smsPerSecond, email: providers.rates.emailPerSecond },
+    tuning,
+    databasePoolSize: db.poolSize,
   });
   await ensureMaintenanceSchedules(temporal, log);
   try {

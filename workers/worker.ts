@@ -5,7 +5,7 @@ import {
   type WorkflowBundleOption,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import type { MessageRates, TemporalConfig } from '../lib/config';
+import type { MessageRates, TemporalConfig, WorkerTuning } from '../lib/config';
 import { channelTaskQueue } from '../activities/messaging/channels';
 import { createActivities, type ActivityDeps } from '../activities';
 
@@ -46,6 +46,14 @@ export interface TurnoutWorker {
 
 export const DEFAULT_MESSAGE_RATES: MessageRates = { smsPerSecond: 10, emailPerSecond: 50 };
 
+export interface WorkerOptions {
+  /** A caller that already has the workflow bundle (the test suite builds it once per run) passes it. */
+  bundle?: WorkflowBundleOption;
+  rates?: MessageRates;
+  /** Slots and cache; left out, the SDK's defaults. */
+  tuning?: WorkerTuning;
+}
+
 function group(workers: Worker[]): WorkerGroup {
   const shutdown = () => {
     for (const w of workers) {
@@ -76,23 +84,24 @@ function group(workers: Worker[]): WorkerGroup {
  * `<queue>-email`, each queue limited to the provider's rate across all
  * workers. The interview worker keeps the send activity too: executions that
  * began before sends moved to the channel queues still schedule it there.
- * A caller that already has the bundle (the test suite builds it once per
- * run) passes it.
  */
-export async function createWorker(
-  temporal: TemporalConfig,
-  deps: ActivityDeps,
-  bundle?: WorkflowBundleOption,
-  rates: MessageRates = DEFAULT_MESSAGE_RATES,
-): Promise<TurnoutWorker> {
+export async function createWorker(temporal: TemporalConfig, deps: ActivityDeps, options: WorkerOptions = {}): Promise<TurnoutWorker> {
+  const { rates = DEFAULT_MESSAGE_RATES, tuning } = options;
   const connection = await NativeConnection.connect({ address: temporal.address });
   const activities = createActivities(deps);
   const interviews = await Worker.create({
     connection,
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
-    workflowBundle: bundle ?? (await workflowBundle()),
+    workflowBundle: options.bundle ?? (await workflowBundle()),
     activities,
+    ...(tuning && {
+      // Database steps run as activities on older executions and as local activities on newer ones.
+      maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivities,
+      maxConcurrentLocalActivityExecutions: tuning.maxConcurrentActivities,
+      maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTasks,
+      ...(tuning.maxCachedWorkflows > 0 && { maxCachedWorkflows: tuning.maxCachedWorkflows }),
+    }),
   });
   const channel = (name: 'sms' | 'email', perSecond: number) =>
     Worker.create({
@@ -106,6 +115,7 @@ export async function createWorker(
       // limit needs one partition for these queues (dynamic config matching.numTaskqueueReadPartitions
       // and numTaskqueueWritePartitions = 1 for them).
       maxTaskQueueActivitiesPerSecond: perSecond,
+      ...(tuning && { maxConcurrentActivityTaskExecutions: tuning.maxConcurrentSends }),
     });
   const sms = await channel('sms', rates.smsPerSecond);
   const email = await channel('email', rates.emailPerSecond);

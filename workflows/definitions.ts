@@ -45,6 +45,12 @@ export interface InterviewPlan {
   annotationWindowMs: number;
   lateCancelMs: number;
   selfService: { maxReschedules: number; cutoffMs: number };
+  /**
+   * Whether the policy has quiet hours (their times stay in the database).
+   * false: reminders go when due, with no question to the database; absent
+   * (plans made before this field): asked for every reminder, as then.
+   */
+  quietHours?: boolean;
 }
 
 export interface CarriedState {

@@ -20,6 +20,7 @@ import {
   continueAsNew,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -53,10 +54,22 @@ import { InterviewStatus, NoShowClassification, ScheduledStart } from './search-
 
 // Retries are unlimited on purpose: a database down for a minute or a worker
 // killed mid-write must delay an interview, never lose it. Activities are
-// idempotent by business key, so a retry never writes or sends twice.
-const RETRY = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' } as const;
+// idempotent by business key, so a retry never writes or sends twice. The
+// interval stays short because a reminder is due at a moment: after an outage
+// it should go within seconds, not at the next step of a long backoff.
+const RETRY = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s' } as const;
 
-const db = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: RETRY });
+/** Database writes as activities on the task queue (executions started before 'local-db-steps'). */
+const queuedDb = proxyActivities<Activities>({ startToCloseTimeout: '20s', retry: RETRY });
+/**
+ * The same writes as local activities: run by the worker that runs the
+ * workflow task, recorded as one marker event. A database step then costs no
+ * task-queue round trip and no extra workflow task, which is most of a
+ * reminder's and a no-show's latency (bench/README.md). They suit steps that
+ * take milliseconds and are idempotent: a worker that dies mid-step makes the
+ * next one run it again.
+ */
+const localDb = proxyLocalActivities<Activities>({ startToCloseTimeout: '20s', retry: RETRY });
 const messages = proxyActivities<Activities>({ startToCloseTimeout: '60s', retry: RETRY });
 /**
  * Sends on the channel's own task queue, whose workers hold the provider's
@@ -79,6 +92,8 @@ type Request =
 
 export async function interviewWorkflow(input: InterviewInput): Promise<Status> {
   const { workflowId } = workflowInfo();
+  // Asked at every step: an execution that began on queued steps replays them, then goes on locally.
+  const db = () => (patched('local-db-steps') ? localDb : queuedDb);
   let plan: InterviewPlan | undefined = input.carried?.plan;
   let status: Status = 'SCHEDULED';
   let attempt = input.carried?.attempt ?? 1;
@@ -128,13 +143,13 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
     // After a no-show (or any end) a login is kept as evidence and shown to HR,
     // never silently undoing the record.
     await condition(() => plan !== undefined);
-    await db.recordPlatformEvidence({ interviewId: plan!.interviewId, attempt, eventId: ref.eventId, kind: 'LATE_LOGIN', at: nowIso() });
+    await db().recordPlatformEvidence({ interviewId: plan!.interviewId, attempt, eventId: ref.eventId, kind: 'LATE_LOGIN', at: nowIso() });
   });
 
   setHandler(linkClickedSignal, async (ref) => {
     // A click is evidence of reach, not attendance.
     await condition(() => plan !== undefined);
-    await db.recordPlatformEvidence({ interviewId: plan!.interviewId, attempt, eventId: ref.eventId, kind: 'LINK_CLICKED', at: nowIso() });
+    await db().recordPlatformEvidence({ interviewId: plan!.interviewId, attempt, eventId: ref.eventId, kind: 'LINK_CLICKED', at: nowIso() });
   });
 
   const reject = (why: string): never => {
@@ -211,7 +226,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
       // Past the deadline the server ends the activity with its last failure (retry state TIMEOUT),
       // or with a TimeoutFailure when an attempt was still running.
       if (!(err instanceof ActivityFailure && (err.retryState === 'TIMEOUT' || err.cause instanceof TimeoutFailure))) throw err;
-      await db.abandonMessage(input);
+      await db().abandonMessage(input);
       return { outcome: 'ABANDONED', notificationId: '', channel };
     }
   };
@@ -260,7 +275,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
   });
 
   const recordRecord = async (kind: 'NO_SHOW' | 'LATE_CANCEL', windowClosed = false) => {
-    await db.recordNoShow({
+    await db().recordNoShow({
       interviewId: plan!.interviewId,
       attempt,
       kind,
@@ -268,7 +283,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
       at: nowIso(),
       ...(windowClosed ? { windowClosed } : {}),
     });
-    await db.alertHr({ interviewId: plan!.interviewId, attempt, kind, at: nowIso() });
+    await db().alertHr({ interviewId: plan!.interviewId, attempt, kind, at: nowIso() });
   };
 
   /** Applies a validated request; returns false when the workflow should continue as new. */
@@ -287,7 +302,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
       if (r.req.by === 'candidate') selfReschedules += 1;
       startsAt = to;
       pending = planReminders(startsAt, plan!.reminders, Date.now(), sentPoints);
-      await db.recordReschedule({
+      await db().recordReschedule({
         interviewId,
         attempt,
         newAttempt,
@@ -309,7 +324,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
       // platform) can be late; fewer than lateCancelMs before the start leaves
       // a record that HR classifies like a no-show.
       const late = r.req.by !== 'hr' && startsAt - Date.now() < plan!.lateCancelMs;
-      await db.recordCancellation({ interviewId, attempt, late, by: r.req.by, ref: r.req.ref, at });
+      await db().recordCancellation({ interviewId, attempt, late, by: r.req.by, ref: r.req.ref, at });
       if (late) {
         setStatus('LATE_CANCELLED');
         await recordRecord('LATE_CANCEL');
@@ -318,7 +333,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
       }
       return true;
     }
-    await db.recordAnnotation({
+    await db().recordAnnotation({
       interviewId,
       attempt,
       classification: r.req.classification,
@@ -359,7 +374,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
 
   if (plan === undefined) {
     next = { step: 'confirmation', at: null };
-    const accepted = await db.acceptConfirmation({
+    const accepted = await db().acceptConfirmation({
       subsidiaryId: input.subsidiaryId,
       groupId: input.groupId,
       externalInterviewId: input.externalInterviewId,
@@ -390,9 +405,9 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
         pending.shift();
         // A reminder due while the worker was down goes out late, but never after the start.
         if (Date.now() < startsAt) {
-          if (patched('quiet-hours')) {
+          if (patched('quiet-hours') && plan.quietHours !== false) {
             // The candidate's time zone stays in the database: the activity answers with an instant only.
-            const { sendAt } = await db.planQuietHours({
+            const { sendAt } = await db().planQuietHours({
               interviewId: plan.interviewId,
               attempt,
               point: reminder.point,
@@ -413,7 +428,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
         continue;
       }
       setStatus('IN_WINDOW');
-      await db.recordStatus({ interviewId: plan.interviewId, attempt, status: 'IN_WINDOW', kind: 'WINDOW_OPENED', at: nowIso() });
+      await db().recordStatus({ interviewId: plan.interviewId, attempt, status: 'IN_WINDOW', kind: 'WINDOW_OPENED', at: nowIso() });
       continue;
     }
 
@@ -432,7 +447,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
         // transaction: nobody reads a NO_SHOW without its record.
         await recordRecord('NO_SHOW', true);
       } else {
-        await db.recordStatus({ interviewId: plan.interviewId, attempt, status: 'NO_SHOW', kind: 'WINDOW_CLOSED', at: nowIso() });
+        await db().recordStatus({ interviewId: plan.interviewId, attempt, status: 'NO_SHOW', kind: 'WINDOW_CLOSED', at: nowIso() });
         await recordRecord('NO_SHOW');
       }
       continue;
@@ -444,10 +459,10 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
       const reminderAt = deadline - Math.min(plan.annotationWindowMs / 2, 24 * 3600_000);
       setNext('HR classification', deadline);
       if (!(await waitUntil(reminderAt, () => request !== null))) {
-        await db.alertHr({ interviewId: plan.interviewId, attempt, kind: 'ANNOTATION_DUE', at: nowIso() });
+        await db().alertHr({ interviewId: plan.interviewId, attempt, kind: 'ANNOTATION_DUE', at: nowIso() });
       }
       if (request === null && !(await waitUntil(deadline, () => request !== null))) {
-        await db.closeUnannotated({ interviewId: plan.interviewId, attempt, at: nowIso() });
+        await db().closeUnannotated({ interviewId: plan.interviewId, attempt, at: nowIso() });
         upsertSearchAttributes([{ key: NoShowClassification, value: 'UNANNOTATED' }]);
         setStatus('CLOSED');
         continue;
@@ -466,7 +481,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
   const ref = login!;
   setStatus('ATTENDED');
   next = null;
-  await db.recordAttendance({ interviewId: plan.interviewId, attempt, eventId: ref.eventId, loginAt: ref.at, at: nowIso() });
+  await db().recordAttendance({ interviewId: plan.interviewId, attempt, eventId: ref.eventId, loginAt: ref.at, at: nowIso() });
   await condition(allHandlersFinished);
   return status;
 }

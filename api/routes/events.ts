@@ -21,6 +21,13 @@ import {
   type RescheduledData,
 } from '../schemas/events';
 
+/**
+ * How long a RECEIVED inbox row counts as being processed by another request;
+ * older, its request died mid-way (a crash) and a retry takes the row over.
+ * Longer than any request's Temporal deadline.
+ */
+const IN_PROGRESS_MS = 60_000;
+
 const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { prisma, gateway, secrets } = app.turnout;
 
@@ -71,10 +78,14 @@ const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
+  /**
+   * Inserts first: a new event (nearly all of them) costs one statement. An
+   * event id already there is a retry: its first answer if it was processed,
+   * the same row again if its processing failed or was cut off long ago, and
+   * 409 while another request may still be working on it.
+   */
   async function claimInboxRow(caller: PlatformCaller, event: EventEnvelope, payloadHash: string) {
     const key = { subsidiaryId_eventId: { subsidiaryId: caller.subsidiaryId, eventId: event.id } };
-    const existing = await prisma.inboundEvent.findUnique({ where: key });
-    if (existing) return checkSame(existing, payloadHash);
     try {
       return await prisma.inboundEvent.create({
         data: {
@@ -88,13 +99,12 @@ const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       });
     } catch (err) {
-      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
-        // A concurrent copy of the same event won the insert.
-        const row = await prisma.inboundEvent.findUniqueOrThrow({ where: key });
-        if (row.status !== 'PROCESSED') throw new ApiError(409, 'event_in_progress', 'this event id is being processed; retry shortly');
-        return checkSame(row, payloadHash);
+      if (!(err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')) throw err;
+      const row = checkSame(await prisma.inboundEvent.findUniqueOrThrow({ where: key }), payloadHash);
+      if (row.status === 'RECEIVED' && Date.now() - row.receivedAt.getTime() < IN_PROGRESS_MS) {
+        throw new ApiError(409, 'event_in_progress', 'this event id is being processed; retry shortly');
       }
-      throw err;
+      return row;
     }
   }
 
@@ -103,6 +113,16 @@ const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       throw new ApiError(409, 'event_id_reused', 'this event id was already used for a different event', { field: 'id' });
     }
     return row;
+  }
+
+  /**
+   * The interview's state as the workflow last recorded it: the effect of a
+   * signal just sent (a login making it ATTENDED) shows a moment later. The
+   * row is written by the workflow's first step, so a brand-new one has none.
+   */
+  async function recordedStatus(workflowId: string): Promise<string> {
+    const row = await prisma.interview.findUnique({ where: { workflowId }, select: { status: true } });
+    return row?.status ?? 'SCHEDULED';
   }
 
   async function dispatch(caller: PlatformCaller, event: EventEnvelope, inboxId: string): Promise<EventAccepted> {
@@ -127,9 +147,11 @@ const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         return answer(started.status);
       }
       case 'candidate.logged_in':
-        return answer(await gateway.loggedIn(workflowId, { eventId: inboxId, at: (event.data as CandidateActivityData).at }));
+        await gateway.loggedIn(workflowId, { eventId: inboxId, at: (event.data as CandidateActivityData).at });
+        return answer(await recordedStatus(workflowId));
       case 'candidate.link_clicked':
-        return answer(await gateway.linkClicked(workflowId, { eventId: inboxId, at: (event.data as CandidateActivityData).at }));
+        await gateway.linkClicked(workflowId, { eventId: inboxId, at: (event.data as CandidateActivityData).at });
+        return answer(await recordedStatus(workflowId));
       case 'interview.rescheduled': {
         const data = event.data as RescheduledData;
         const state = await gateway.reschedule(workflowId, { startsAt: data.startsAt, by: 'platform', ref: inboxId });

@@ -89,7 +89,9 @@ export const DATA_SCHEMAS: Record<EventType, TSchema> = {
 export const EventAccepted = Type.Object({
   interviewId: Type.String(),
   workflowId: Type.String(),
-  status: Type.String(),
+  status: Type.String({
+    description: "The interview's state when the event was accepted: after a change (reschedule, cancel) the workflow's answer; after a login or click the last recorded state, which the signal changes a moment later.",
+  }),
 });
 export type EventAccepted = Static<typeof EventAccepted>;
 

@@ -79,8 +79,7 @@ export async function startHarness(
         selfServiceUrl: (interviewId) => `http://127.0.0.1/v1/self-service/${selfServiceToken(secrets, interviewId)}`,
         identityKey: identityKey(secrets.masterKey),
       },
-      bundlePath && existsSync(bundlePath) ? { codePath: bundlePath } : undefined,
-      opts.messageRates,
+      { bundle: bundlePath && existsSync(bundlePath) ? { codePath: bundlePath } : undefined, rates: opts.messageRates },
     );
     const running = worker.run();
     stopWorker = async () => {
