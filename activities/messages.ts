@@ -5,21 +5,40 @@
  * channel) — not by run or activity ids, which change on continue-as-new — is
  * written before the provider is called and marked SENT after, so a retry
  * after a crash finds an acknowledged message and does not send it again.
+ *
+ * Once the provider accepted a message it is sent, whatever the bookkeeping
+ * does next. Usually the row is marked SENT and its MESSAGE_SENT evidence
+ * appended in one transaction. Under load that interactive transaction fails
+ * (no connection within its wait, or over its timeout), and an activity that
+ * threw then would be retried by Temporal, find the row still pending and send
+ * again (SendGrid cannot be asked whether it has the message). So then the
+ * acceptance is recorded by one plain statement, tried again in this attempt
+ * with a short backoff until it lands or the attempt's deadline is near; the
+ * evidence, derived from the row, is appended after it in its own
+ * transaction. If that fails the activity throws, and the retry finds the row
+ * SENT, completes the evidence from it and sends nothing.
+ *
  * A retry of a message that was attempted but never marked SENT first checks
  * whether the provider got it anyway: the provider id a delivery receipt
  * recorded on the row, else the transport's findSent (Twilio lists the
- * recipient's recent messages). What neither can see is each transport's
- * remaining window, described in twilio-transport.ts and sendgrid-transport.ts.
+ * recipient's recent messages). That is what covers the window that remains:
+ * the worker dying (or the database refusing every try until the deadline)
+ * between the provider's acceptance and the SENT write. Twilio's listing then
+ * finds the SMS; for an e-mail, SendGrid's first signed event, which names the
+ * notification, records the message's id on the row (messaging/receipts.ts),
+ * and a retry before it arrives sends a second e-mail. Each transport's own
+ * window is in twilio-transport.ts and sendgrid-transport.ts.
  *
  * A provider's refusal for good (errors.ts) ends the row as FAILED with a
  * MESSAGE_REJECTED evidence row and the outcome REJECTED, on which the
  * workflow tries the next channel; a transient failure is thrown, and
- * Temporal retries the activity with backoff.
+ * Temporal retries the activity with backoff. A refusal is still recorded in
+ * one transaction: a retry after it failed would only be refused again.
  */
-import { log } from '@temporalio/activity';
-import type { PrismaClient } from '../lib/database';
+import { Context, log } from '@temporalio/activity';
+import type { Notification, PrismaClient } from '../lib/database';
 import { resolvePolicy } from '../lib/policy';
-import { appendEvidence } from './evidence';
+import { appendEvidence, type EvidenceEntry } from './evidence';
 import { ProviderError, type FailureReason, type ProviderFailure } from './messaging/errors';
 import { quietHoursDecision } from './messaging/quiet-hours';
 import { renderMessage } from './messaging/templates';
@@ -57,38 +76,109 @@ export interface PlanQuietHoursInput {
 /** Where a message's first receipt or a provider lookup showed it had gone out. */
 type Recovery = 'receipt' | 'lookup';
 
+/** What a MESSAGE_SENT evidence row is built from. */
+type SentRow = Pick<Notification, 'id' | 'attempt' | 'point' | 'channel' | 'dueAt' | 'transport' | 'providerMessageId' | 'sentAt'>;
+
+/** How long before the attempt's start-to-close deadline in-process retries stop, so that the last try ends within it. */
+const DEADLINE_MARGIN_MS = 5_000;
+const FIRST_RETRY_MS = 100;
+const MAX_RETRY_MS = 2_000;
+
+/** What a log line says of a database error: its code or class, never its message (which may quote values). */
+function errorCode(err: unknown): string {
+  const e = err as { code?: unknown; cause?: { code?: unknown }; name?: unknown } | null | undefined;
+  return String(e?.code ?? e?.cause?.code ?? e?.name ?? 'unknown');
+}
+
+/**
+ * Runs `write` until it succeeds, waiting 100 ms, then twice as long each time
+ * up to 2 s, between tries; gives up (throws the last error) when the next try
+ * would start after `stopBy` or the activity is cancelled. Each failed try is
+ * logged with ids only.
+ */
+async function untilWritten<T>(what: string, ids: Record<string, string>, stopBy: number, write: () => Promise<T>): Promise<T> {
+  const ctx = Context.current();
+  for (let tries = 1, waitMs = FIRST_RETRY_MS; ; tries += 1, waitMs = Math.min(waitMs * 2, MAX_RETRY_MS)) {
+    try {
+      return await write();
+    } catch (err) {
+      const giveUp = ctx.cancellationSignal.aborted || Date.now() + waitMs >= stopBy;
+      log.warn(`${what} failed${giveUp ? '; giving up' : '; trying again'}`, { ...ids, tries, error: errorCode(err), ...(giveUp ? {} : { retryInMs: waitMs }) });
+      if (giveUp) throw err;
+      await ctx.sleep(waitMs); // rejects when the activity is cancelled
+    }
+  }
+}
+
 export function createMessageActivities(
   prisma: PrismaClient,
   transport: MessageTransport,
   selfServiceUrl: (interviewId: string) => string,
 ) {
-  async function markSent(input: SendMessageInput, notificationId: string, sent: SentMessage, recoveredBy?: Recovery): Promise<SendResult> {
-    const sentAt = new Date();
-    await prisma.$transaction(async (t) => {
-      await t.notification.update({
-        where: { id: notificationId },
-        data: { status: 'SENT', transport: sent.transport, providerMessageId: sent.providerMessageId, sentAt, error: null },
+  /**
+   * The MESSAGE_SENT entry, built from the row as recorded: the same whether
+   * written right after the send or completed from the row on a retry.
+   */
+  function sentEvidence(row: SentRow, fallbackFor: string | undefined, recoveredBy?: Recovery): EvidenceEntry {
+    return {
+      key: `message:${row.attempt}:${row.point}:${row.channel}`,
+      kind: 'MESSAGE_SENT',
+      at: row.sentAt ?? new Date(),
+      data: {
+        attempt: row.attempt,
+        notificationId: row.id,
+        point: row.point,
+        channel: row.channel,
+        dueAt: row.dueAt.toISOString(),
+        transport: row.transport,
+        providerMessageId: row.providerMessageId,
+        fallbackFor,
+        recoveredBy,
+      },
+    };
+  }
+
+  /** A message whose row is SENT: its evidence is made complete (a no-op when it is), and nothing is sent. */
+  async function alreadySent(input: SendMessageInput, row: SentRow): Promise<SendResult> {
+    await prisma.$transaction((t) => appendEvidence(t, input.interviewId, [sentEvidence(row, input.fallbackFor)]));
+    return { outcome: 'ALREADY_SENT', notificationId: row.id, channel: input.channel };
+  }
+
+  /**
+   * Records a message the provider accepted (see the header). Usually the row
+   * and its evidence commit together, as they always did, so that no reader
+   * sees a SENT row without its evidence. When that transaction fails, the
+   * acceptance is written on its own, tried until it lands (until `stopBy`,
+   * shortly before this attempt's deadline), and the evidence after it.
+   */
+  async function markSent(input: SendMessageInput, row: Notification, sent: SentMessage, stopBy: number, recoveredBy?: Recovery): Promise<SendResult> {
+    const written = { transport: sent.transport, providerMessageId: sent.providerMessageId, sentAt: new Date() };
+    const entry = sentEvidence({ ...row, ...written }, input.fallbackFor, recoveredBy);
+    const ids = { notificationId: row.id, providerMessageId: sent.providerMessageId };
+    // Any row not SENT yet: a PENDING one (a receipt may have filled its provider id
+    // and delivery columns; the latter are left alone), or one the workflow abandoned
+    // while this attempt was in flight (abandonMessage). A row already SENT keeps its record.
+    const markRow = (db: Pick<PrismaClient, 'notification'>) =>
+      db.notification.updateMany({ where: { id: row.id, status: { not: 'SENT' } }, data: { ...written, status: 'SENT', error: null } });
+
+    let marked: number;
+    try {
+      marked = await prisma.$transaction(async (t) => {
+        const { count } = await markRow(t);
+        if (count > 0) await appendEvidence(t, input.interviewId, [entry]);
+        return count;
       });
-      await appendEvidence(t, input.interviewId, [
-        {
-          key: `message:${input.attempt}:${input.point}:${input.channel}`,
-          kind: 'MESSAGE_SENT',
-          at: sentAt,
-          data: {
-            attempt: input.attempt,
-            notificationId,
-            point: input.point,
-            channel: input.channel,
-            dueAt: input.dueAt,
-            transport: sent.transport,
-            providerMessageId: sent.providerMessageId,
-            fallbackFor: input.fallbackFor,
-            recoveredBy,
-          },
-        },
-      ]);
-    });
-    return { outcome: 'SENT', notificationId, channel: input.channel };
+    } catch (err) {
+      log.warn('recording a sent message failed; recording its acceptance on its own', { ...ids, error: errorCode(err) });
+      marked = (await untilWritten('recording an accepted message', ids, stopBy, () => markRow(prisma))).count;
+      // Thrown on failure: the retry finds the row SENT and completes the evidence (alreadySent).
+      if (marked > 0) await prisma.$transaction((t) => appendEvidence(t, input.interviewId, [entry]));
+    }
+    if (marked === 0) {
+      log.warn('message accepted for a row already marked SENT; its record stands', ids);
+      return alreadySent(input, await prisma.notification.findUniqueOrThrow({ where: { id: row.id } }));
+    }
+    return { outcome: 'SENT', notificationId: row.id, channel: input.channel };
   }
 
   async function markRejected(input: SendMessageInput, notificationId: string, failure: ProviderFailure): Promise<SendResult> {
@@ -151,13 +241,17 @@ export function createMessageActivities(
 
   return {
     async sendMessage(input: SendMessageInput): Promise<SendResult> {
+      // Start-to-close counts from this attempt's start, which is about now, on this
+      // process's clock (no skew with the server's). Not from currentAttemptScheduledTimestampMs:
+      // on the rate-limited channel queues an attempt can wait minutes between being scheduled and starting.
+      const stopBy = Date.now() + Context.current().info.startToCloseTimeoutMs - DEADLINE_MARGIN_MS;
       const key = { interviewId: input.interviewId, attempt: input.attempt, point: input.point, channel: input.channel };
       const row = await prisma.notification.upsert({
         where: { interviewId_attempt_point_channel: key },
         create: { ...key, dueAt: new Date(input.dueAt) },
         update: {},
       });
-      if (row.status === 'SENT') return { outcome: 'ALREADY_SENT', notificationId: row.id, channel: input.channel };
+      if (row.status === 'SENT') return alreadySent(input, row);
       if (row.status === 'FAILED') return { outcome: 'REJECTED', notificationId: row.id, channel: input.channel };
 
       const interview = await prisma.interview.findUniqueOrThrow({
@@ -185,7 +279,7 @@ export function createMessageActivities(
       const earlier = await alreadyAtProvider(row, outgoing);
       if (earlier) {
         log.info('message found at the provider; not sent again', { notificationId: row.id, recoveredBy: earlier.recoveredBy });
-        return markSent(input, row.id, earlier.sent, earlier.recoveredBy);
+        return markSent(input, row, earlier.sent, stopBy, earlier.recoveredBy);
       }
 
       // The first attempt's time stays: a later lookup searches from it.
@@ -214,7 +308,7 @@ export function createMessageActivities(
         await prisma.notification.updateMany({ where: { id: row.id, status: 'PENDING' }, data: { error: `retrying after ${why}` } });
         throw err;
       }
-      return markSent(input, row.id, sent);
+      return markSent(input, row, sent, stopBy);
     },
 
     /**
