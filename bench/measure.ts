@@ -511,21 +511,23 @@ export function billableActions(events: HistoryEvent[]): { total: number; byKind
   return { total: Object.values(byKind).reduce((a, b) => a + b, 0), byKind };
 }
 
-/** Where the time goes between a timer's due instant and the work it triggers, from one history. */
+/**
+ * Where the time goes between a timer's due instant and the work it triggers,
+ * from one history: the timer, the workflow task that handles it (database
+ * steps run inside it as local activities, recorded as markers), and the
+ * activities it schedules (the sends), of which the slowest ends the step.
+ */
 interface Chain {
   kind: 'reminder' | 'window' | 'no-show';
   /** TimerStarted time + duration minus the planned instant: workflow time vs the server's anchor. */
   anchorMs: number;
   /** TimerFired minus its anchor: the server's timer queue. */
   fireLagMs: number;
-  wft1QueueMs: number;
-  wft1RunMs: number;
-  act1QueueMs: number;
-  act1RunMs: number;
-  wft2QueueMs: number;
-  wft2RunMs: number;
-  act2QueueMs: number;
-  act2RunMs: number;
+  wftQueueMs: number;
+  /** Includes the local activities the task ran. */
+  wftRunMs: number;
+  actQueueMs: number;
+  actRunMs: number;
 }
 
 function chains(events: HistoryEvent[], planned: Array<{ kind: Chain['kind']; at: number }>): Chain[] {
@@ -545,39 +547,30 @@ function chains(events: HistoryEvent[], planned: Array<{ kind: Chain['kind']; at
     const nearest = planned.reduce((best, p) => (Math.abs(p.at - anchor) < Math.abs(best.at - anchor) ? p : best), planned[0]!);
     if (!nearest || Math.abs(nearest.at - anchor) > 2_000) continue;
     const firedAt = ms(fired.eventTime);
-    const w1s = idx(i, T.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
-    const w1st = idx(Math.max(w1s, 0), T.EVENT_TYPE_WORKFLOW_TASK_STARTED);
-    const w1c = idx(Math.max(w1st, 0), T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
-    // An activity scheduled by that task, its start and completion.
-    const a1 = idx(Math.max(w1c, 0), T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
-    if ([w1s, w1st, w1c, a1].includes(-1)) continue;
-    const a1Id = Number(events[a1]!.eventId);
-    const a1st = events.findIndex((e) => e.eventType === T.EVENT_TYPE_ACTIVITY_TASK_STARTED && Number(e.activityTaskStartedEventAttributes?.scheduledEventId) === a1Id);
-    const a1c = events.findIndex((e) => e.eventType === T.EVENT_TYPE_ACTIVITY_TASK_COMPLETED && Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === a1Id);
-    if (a1st === -1 || a1c === -1) continue;
-    const w2s = idx(a1c, T.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
-    const w2st = idx(Math.max(w2s, 0), T.EVENT_TYPE_WORKFLOW_TASK_STARTED);
-    const w2c = idx(Math.max(w2st, 0), T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
-    if ([w2s, w2st, w2c].includes(-1)) continue;
-    // The activities that task scheduled: the slowest one ends the step.
+    const ws = idx(i, T.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
+    const wst = idx(Math.max(ws, 0), T.EVENT_TYPE_WORKFLOW_TASK_STARTED);
+    const wc = idx(Math.max(wst, 0), T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+    if ([ws, wst, wc].includes(-1)) continue;
+    // The commands of that task follow its completion: markers (local activities, patches),
+    // search-attribute upserts, a timer, and the activities it scheduled.
     const scheduled: number[] = [];
-    for (let j = w2c + 1; j < events.length && events[j]!.eventType === T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED; j++) scheduled.push(j);
-    if (scheduled.length === 0) {
-      const j = idx(w2c, T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
-      if (j !== -1) scheduled.push(j);
+    for (let j = wc + 1; j < events.length; j++) {
+      const type = events[j]!.eventType;
+      if (type === T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) scheduled.push(j);
+      else if (type !== T.EVENT_TYPE_MARKER_RECORDED && type !== T.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES && type !== T.EVENT_TYPE_TIMER_STARTED) break;
     }
-    let act2Queue = NaN;
-    let act2Run = NaN;
-    let act2End = -Infinity;
+    let actQueue = NaN;
+    let actRun = NaN;
+    let actEnd = -Infinity;
     for (const j of scheduled) {
       const sid = Number(events[j]!.eventId);
       const st = events.find((e) => e.eventType === T.EVENT_TYPE_ACTIVITY_TASK_STARTED && Number(e.activityTaskStartedEventAttributes?.scheduledEventId) === sid);
       const co = events.find((e) => e.eventType === T.EVENT_TYPE_ACTIVITY_TASK_COMPLETED && Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === sid);
       if (!st || !co) continue;
-      if (ms(co.eventTime) > act2End) {
-        act2End = ms(co.eventTime);
-        act2Queue = ms(st.eventTime) - ms(events[j]!.eventTime);
-        act2Run = ms(co.eventTime) - ms(st.eventTime);
+      if (ms(co.eventTime) > actEnd) {
+        actEnd = ms(co.eventTime);
+        actQueue = ms(st.eventTime) - ms(events[j]!.eventTime);
+        actRun = ms(co.eventTime) - ms(st.eventTime);
       }
     }
     const t = (k: number) => ms(events[k]!.eventTime);
@@ -585,14 +578,10 @@ function chains(events: HistoryEvent[], planned: Array<{ kind: Chain['kind']; at
       kind: nearest.kind,
       anchorMs: anchor - nearest.at,
       fireLagMs: firedAt - anchor,
-      wft1QueueMs: t(w1st) - t(w1s),
-      wft1RunMs: t(w1c) - t(w1st),
-      act1QueueMs: t(a1st) - t(a1),
-      act1RunMs: t(a1c) - t(a1st),
-      wft2QueueMs: t(w2st) - t(w2s),
-      wft2RunMs: t(w2c) - t(w2st),
-      act2QueueMs: act2Queue,
-      act2RunMs: act2Run,
+      wftQueueMs: t(wst) - t(ws),
+      wftRunMs: t(wc) - t(wst),
+      actQueueMs: actQueue,
+      actRunMs: actRun,
     });
   }
   return out;
@@ -603,8 +592,6 @@ export interface HistoryFigures {
   eventsPerInterview: Record<'attended' | 'no-show', Spread>;
   actionsPerInterview: Record<'attended' | 'no-show', Spread>;
   actionBreakdown: Record<'attended' | 'no-show', Record<string, number>>;
-  /** Not in the history: the API's state query after each login (a billable query). */
-  queriesPerLogin: number;
   /** Median and p99 of each step after a timer, ms. */
   profile: Record<string, Record<string, Spread>>;
 }
@@ -624,7 +611,6 @@ export async function historyFigures(args: {
     eventsPerInterview: {} as HistoryFigures['eventsPerInterview'],
     actionsPerInterview: {} as HistoryFigures['actionsPerInterview'],
     actionBreakdown: { attended: {}, 'no-show': {} },
-    queriesPerLogin: 1,
     profile: {},
   };
   const allChains: Chain[] = [];
@@ -661,7 +647,7 @@ export async function historyFigures(args: {
   }
   for (const kind of ['reminder', 'no-show'] as const) {
     const cs = allChains.filter((c) => c.kind === kind);
-    const keys: Array<keyof Chain> = ['anchorMs', 'fireLagMs', 'wft1QueueMs', 'wft1RunMs', 'act1QueueMs', 'act1RunMs', 'wft2QueueMs', 'wft2RunMs', 'act2QueueMs', 'act2RunMs'];
+    const keys: Array<keyof Chain> = ['anchorMs', 'fireLagMs', 'wftQueueMs', 'wftRunMs', 'actQueueMs', 'actRunMs'];
     result.profile[kind] = Object.fromEntries(keys.map((k) => [k, spread(cs.map((c) => c[k] as number).filter((v) => Number.isFinite(v)))]));
   }
   return result;
