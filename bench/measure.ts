@@ -367,9 +367,12 @@ export async function measure(args: {
 
   // Not final yet: a running workflow is a backlog; anything else means nobody will finish the interview.
   const statuses = args.describe ? await mapLimit(unfinished, 16, (u) => args.describe!(u.workflowId)) : unfinished.map(() => 'UNKNOWN');
+  // The worker keeps working while this measures: a workflow that ended after the rows above were
+  // read wrote its final state before it ended, so its row, read again now, shows it.
+  const endedSince = await rowsNowFinal(args.databaseUrl, unfinished.filter((_, i) => statuses[i] !== 'RUNNING').map((u) => u.workflowId));
   unfinished.forEach((u, i) => {
     const status = statuses[i]!;
-    if (status === 'RUNNING') {
+    if (status === 'RUNNING' || endedSince.has(u.workflowId)) {
       c.interviewsNotFinal++;
       return;
     }
@@ -403,6 +406,22 @@ export async function measure(args: {
     },
     interviews: out,
   };
+}
+
+/** Of these workflows, those whose interview row now holds a final state. */
+async function rowsNowFinal(databaseUrl: string, workflowIds: string[]): Promise<Set<string>> {
+  if (workflowIds.length === 0) return new Set();
+  const db = new PgClient(poolConfigFromUrl(databaseUrl));
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ workflowId: string }>(
+      `SELECT "workflowId" FROM "Interview" WHERE "workflowId" = ANY($1) AND status::text NOT IN ('SCHEDULED', 'IN_WINDOW')`,
+      [workflowIds],
+    );
+    return new Set(rows.map((r) => r.workflowId));
+  } finally {
+    await db.end();
+  }
 }
 
 async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
