@@ -13,10 +13,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { verifyChain } from '../activities/evidence';
-import { transportsFromConfig } from '../activities/messaging/providers';
-import { providersConfig } from '../lib/config';
 import { confirmedEvent, createTestTenant, eventually, postEvent, startHarness, waitForInterviewRow, type Harness } from './support/harness';
 import { SendGridSigner, SendGridStandIn, TwilioStandIn } from './support/provider-standins';
+import { useStandIns, type StandInEnvironment } from './support/provider-env';
 
 const twilioApi = new TwilioStandIn();
 const sendgridApi = new SendGridStandIn();
@@ -24,19 +23,6 @@ const signer = new SendGridSigner();
 
 /** Only the confirmation is due: every request the stand-ins see belongs to the interview under test. */
 const CONFIRMATION_ONLY = { reminderOffsets: [], grace: 'PT1H', annotationWindow: 'P1D', quietHours: null, channels: ['sms', 'email'] };
-
-const ENV_KEYS = [
-  'TWILIO_ACCOUNT_SID',
-  'TWILIO_AUTH_TOKEN',
-  'TWILIO_MESSAGING_SERVICE_SID',
-  'TWILIO_STATUS_CALLBACK_URL',
-  'TWILIO_API_BASE_URL',
-  'SENDGRID_API_KEY',
-  'SENDGRID_FROM_EMAIL',
-  'SENDGRID_API_BASE_URL',
-  'SENDGRID_WEBHOOK_PUBLIC_KEY',
-] as const;
-const savedEnv: Record<string, string | undefined> = {};
 
 /** What a fault breaks: the row's move to SENT, or the MESSAGE_SENT evidence insert. */
 type FaultTarget = 'notification_sent' | 'message_sent_evidence';
@@ -113,33 +99,18 @@ async function injectFault(externalId: string, target: FaultTarget, channel: str
 }
 
 let h: Harness;
+let standIns: StandInEnvironment | undefined;
 beforeAll(async () => {
   await Promise.all([twilioApi.start(), sendgridApi.start()]);
-  for (const k of ENV_KEYS) savedEnv[k] = process.env[k];
-  Object.assign(process.env, {
-    TWILIO_ACCOUNT_SID: twilioApi.accountSid,
-    TWILIO_AUTH_TOKEN: twilioApi.authToken,
-    TWILIO_MESSAGING_SERVICE_SID: twilioApi.messagingServiceSid,
-    TWILIO_STATUS_CALLBACK_URL: 'https://turnout.example.test/v1/webhooks/twilio/status',
-    TWILIO_API_BASE_URL: twilioApi.url,
-    SENDGRID_API_KEY: sendgridApi.apiKey,
-    SENDGRID_FROM_EMAIL: 'reminders@turnout.example.test',
-    SENDGRID_API_BASE_URL: sendgridApi.url,
-    SENDGRID_WEBHOOK_PUBLIC_KEY: signer.publicKeyBase64,
-  });
-  const { transport, chosen } = transportsFromConfig(providersConfig(), () => undefined);
-  expect(chosen).toEqual({ sms: 'twilio', email: 'sendgrid' });
-  h = await startHarness({ transport });
+  standIns = useStandIns({ twilio: twilioApi, sendgrid: sendgridApi, signer });
+  h = await startHarness({ transport: standIns.transport });
   await createFaultTriggers();
 });
 afterAll(async () => {
   if (h) await dropFaultTriggers();
   await h?.close();
   await Promise.all([twilioApi.close(), sendgridApi.close()]);
-  for (const k of ENV_KEYS) {
-    if (savedEnv[k] === undefined) delete process.env[k];
-    else process.env[k] = savedEnv[k];
-  }
+  standIns?.restore();
 });
 beforeEach(() => {
   twilioApi.reset();

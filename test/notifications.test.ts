@@ -9,9 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { verifyChain } from '../activities/evidence';
-import { transportsFromConfig } from '../activities/messaging/providers';
 import { NOTIFICATION_ARG } from '../activities/messaging/sendgrid-transport';
-import { providersConfig } from '../lib/config';
 import { interviewWorkflowId, stateQuery } from '../workflows/definitions';
 import { confirmedEvent, createTestTenant, eventually, postEvent, startHarness, waitForInterviewRow, type Harness } from './support/harness';
 import {
@@ -23,60 +21,29 @@ import {
   twilioSignature,
   type AcceptedMessage,
 } from './support/provider-standins';
+import { STANDIN_CALLBACK_URL, useStandIns, type StandInEnvironment } from './support/provider-env';
 
 const twilioApi = new TwilioStandIn();
 const sendgridApi = new SendGridStandIn();
 const signer = new SendGridSigner();
-const CALLBACK_URL = 'https://turnout.example.test/v1/webhooks/twilio/status';
 const PHONE = '+8613800138000';
 const EMAIL = 'li.wei@example.test';
 
 /** Only the confirmation is due: nothing else reaches the stand-ins while a test looks. */
 const CONFIRMATION_ONLY = { reminderOffsets: [], grace: 'PT1H', annotationWindow: 'P1D', quietHours: null, channels: ['sms', 'email'] };
 
-const ENV_KEYS = [
-  'TWILIO_ACCOUNT_SID',
-  'TWILIO_AUTH_TOKEN',
-  'TWILIO_MESSAGING_SERVICE_SID',
-  'TWILIO_STATUS_CALLBACK_URL',
-  'TWILIO_API_BASE_URL',
-  'SENDGRID_API_KEY',
-  'SENDGRID_FROM_EMAIL',
-  'SENDGRID_API_BASE_URL',
-  'SENDGRID_WEBHOOK_PUBLIC_KEY',
-  'PROVIDER_TIMEOUT_MS',
-] as const;
-const savedEnv: Record<string, string | undefined> = {};
-
 let h: Harness;
+let standIns: StandInEnvironment | undefined;
 beforeAll(async () => {
   await Promise.all([twilioApi.start(), sendgridApi.start()]);
-  for (const k of ENV_KEYS) savedEnv[k] = process.env[k];
-  Object.assign(process.env, {
-    TWILIO_ACCOUNT_SID: twilioApi.accountSid,
-    TWILIO_AUTH_TOKEN: twilioApi.authToken,
-    TWILIO_MESSAGING_SERVICE_SID: twilioApi.messagingServiceSid,
-    TWILIO_STATUS_CALLBACK_URL: CALLBACK_URL,
-    TWILIO_API_BASE_URL: twilioApi.url,
-    SENDGRID_API_KEY: sendgridApi.apiKey,
-    SENDGRID_FROM_EMAIL: 'reminders@turnout.example.test',
-    SENDGRID_API_BASE_URL: sendgridApi.url,
-    SENDGRID_WEBHOOK_PUBLIC_KEY: signer.publicKeyBase64,
-    // Short, so the timeout case does not wait long; the stand-ins answer in milliseconds otherwise.
-    PROVIDER_TIMEOUT_MS: '1000',
-  });
-  // The worker's transport and the API's webhook checks both come from the same configuration the product reads.
-  const { transport, chosen } = transportsFromConfig(providersConfig(), () => undefined);
-  expect(chosen).toEqual({ sms: 'twilio', email: 'sendgrid' });
-  h = await startHarness({ transport });
+  // Short, so the timeout case does not wait long; the stand-ins answer in milliseconds otherwise.
+  standIns = useStandIns({ twilio: twilioApi, sendgrid: sendgridApi, signer }, { PROVIDER_TIMEOUT_MS: '1000' });
+  h = await startHarness({ transport: standIns.transport });
 });
 afterAll(async () => {
   await h?.close();
   await Promise.all([twilioApi.close(), sendgridApi.close()]);
-  for (const k of ENV_KEYS) {
-    if (savedEnv[k] === undefined) delete process.env[k];
-    else process.env[k] = savedEnv[k];
-  }
+  standIns?.restore();
 });
 beforeEach(() => {
   twilioApi.reset();
@@ -165,7 +132,7 @@ describe('sending through the providers', () => {
     expect(twilioReq!.path).toBe(`/2010-04-01/Accounts/${twilioApi.accountSid}/Messages.json`);
     expect(twilioReq!.headers['content-type']).toContain('application/x-www-form-urlencoded');
     const form = twilioApi.form(twilioReq!);
-    expect(form).toMatchObject({ To: PHONE, MessagingServiceSid: twilioApi.messagingServiceSid, StatusCallback: `${CALLBACK_URL}?notification=${sms!.id}` });
+    expect(form).toMatchObject({ To: PHONE, MessagingServiceSid: twilioApi.messagingServiceSid, StatusCallback: `${STANDIN_CALLBACK_URL}?notification=${sms!.id}` });
     expect(form.Body).toContain('您的AI面试已确认');
     expect(form.Body).toContain('/v1/self-service/');
 
@@ -387,7 +354,7 @@ describe('delivery receipts', () => {
     const unsigned = await twilioCallback(m, 'delivered', { signature: null });
     expect(unsigned.statusCode).toBe(401);
     expect(unsigned.json().error.code).toBe('unsigned');
-    const wrongKey = await twilioCallback(m, 'delivered', { signature: twilioSignature('another-token', CALLBACK_URL, { MessageSid: m.id }) });
+    const wrongKey = await twilioCallback(m, 'delivered', { signature: twilioSignature('another-token', STANDIN_CALLBACK_URL, { MessageSid: m.id }) });
     expect(wrongKey.statusCode).toBe(403);
     // Signed as "failed", delivered as "delivered".
     const altered = await twilioCallback(m, 'failed', { tamper: { MessageStatus: 'delivered' } });
@@ -493,7 +460,7 @@ describe('delivery receipts', () => {
       at: Date.now(),
       to: 'someone@example.test',
       body: '',
-      request: { custom_args: {}, StatusCallback: CALLBACK_URL },
+      request: { custom_args: {}, StatusCallback: STANDIN_CALLBACK_URL },
     };
     const res = await postSendGridEvents([sendgridEvent(stranger, 'delivered')]);
     expect(res.statusCode).toBe(200);
