@@ -3,7 +3,7 @@
  * reads) while Temporal is down; writes that need Temporal answer 503 then.
  */
 import { Client, Connection } from '@temporalio/client';
-import { apiConfig, databaseConfig, loadOrExit, secretsConfig, temporalConfig } from '../lib/config';
+import { apiConfig, databaseConfig, loadOrExit, secretsConfig, temporalConfig, temporalConnectionOptions } from '../lib/config';
 import { createPrisma } from '../lib/database';
 import { buildApp } from './app';
 
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     secrets: secretsConfig(),
   }));
   const prisma = createPrisma(config.db);
-  const temporalConnection = Connection.lazy({ address: config.temporal.address });
+  const temporalConnection = Connection.lazy(temporalConnectionOptions(config.temporal));
   const temporalClient = new Client({ connection: temporalConnection, namespace: config.temporal.namespace });
   const app = await buildApp({ prisma, temporalClient, temporalConnection, ...config });
 

@@ -3,6 +3,8 @@
  * value stops start-up with a message naming the variable. Every variable is
  * documented in the README with its default.
  */
+import { readFileSync } from 'node:fs';
+
 export class ConfigError extends Error {
   constructor(
     readonly variable: string,
@@ -70,6 +72,13 @@ export interface TemporalConfig {
   address: string;
   namespace: string;
   taskQueue: string;
+  /**
+   * TLS to the frontend (a cluster of your own, Temporal Cloud); absent: plain
+   * gRPC, as the dev server speaks. The PEM contents, read at start.
+   */
+  tls?: { clientCert?: Buffer; clientKey?: Buffer; serverRootCa?: Buffer; serverName?: string };
+  /** Temporal Cloud API key (sent over TLS). */
+  apiKey?: string;
 }
 
 export interface SecretsConfig {
@@ -137,11 +146,41 @@ export function workerTuning(env: Env = process.env, db: DatabaseConfig = databa
 export function temporalConfig(env: Env = process.env): TemporalConfig {
   const address = str(env, 'TEMPORAL_ADDRESS', '127.0.0.1:7233');
   if (!/^[^\s:]+:\d+$/.test(address)) throw new ConfigError('TEMPORAL_ADDRESS', `must be host:port, got "${address}"`);
+  const pem = (name: string): Buffer | undefined => {
+    const path = str(env, name, '');
+    if (!path) return undefined;
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new ConfigError(name, `cannot read "${path}": ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+  };
+  const clientCert = pem('TEMPORAL_TLS_CERT');
+  const clientKey = pem('TEMPORAL_TLS_KEY');
+  if (!clientCert !== !clientKey) {
+    throw new ConfigError(clientCert ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT', 'mTLS needs both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY');
+  }
+  const serverRootCa = pem('TEMPORAL_TLS_SERVER_CA');
+  const serverName = str(env, 'TEMPORAL_TLS_SERVER_NAME', '') || undefined;
+  const apiKey = str(env, 'TEMPORAL_API_KEY', '') || undefined;
+  const tlsOn = clientCert || serverRootCa || serverName || apiKey || /^(1|true)$/i.test(str(env, 'TEMPORAL_TLS', ''));
   return {
     address,
     namespace: str(env, 'TEMPORAL_NAMESPACE', 'default'),
     taskQueue: str(env, 'TEMPORAL_TASK_QUEUE', 'turnout-interviews'),
+    ...(tlsOn && { tls: { clientCert, clientKey, serverRootCa, serverName } }),
+    ...(apiKey && { apiKey }),
   };
+}
+
+/** What the SDK's Connection and NativeConnection take to reach that frontend. */
+export function temporalConnectionOptions(t: TemporalConfig) {
+  const tls = t.tls && {
+    ...(t.tls.clientCert && t.tls.clientKey && { clientCertPair: { crt: t.tls.clientCert, key: t.tls.clientKey } }),
+    ...(t.tls.serverRootCa && { serverRootCACertificate: t.tls.serverRootCa }),
+    ...(t.tls.serverName && { serverNameOverride: t.tls.serverName }),
+  };
+  return { address: t.address, ...(tls && { tls }), ...(t.apiKey && { apiKey: t.apiKey }) };
 }
 
 export function secretsConfig(env: Env = process.env): SecretsConfig {

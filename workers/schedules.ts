@@ -6,7 +6,7 @@
  * and several workers starting at once end with one schedule each.
  */
 import { Client, Connection, ScheduleAlreadyRunning, ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
-import type { TemporalConfig } from '../lib/config';
+import { temporalConnectionOptions, type TemporalConfig } from '../lib/config';
 import type { monthlyReportsWorkflow, recordsSweepWorkflow } from '../workflows/maintenance';
 
 /** Schedule ids carry the task queue, so two deployments sharing a namespace keep their own. */
@@ -83,7 +83,7 @@ export async function ensureMaintenanceSchedules(
 ): Promise<void> {
   let connection: Connection | undefined;
   try {
-    connection = await Connection.connect({ address: temporal.address });
+    connection = await Connection.connect(temporalConnectionOptions(temporal));
     const done = await ensureSchedules(new Client({ connection, namespace: temporal.namespace }), temporal.taskQueue);
     log('maintenance schedules ready', { schedules: done });
   } catch (err) {

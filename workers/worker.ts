@@ -5,7 +5,7 @@ import {
   type WorkflowBundleOption,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import type { MessageRates, TemporalConfig, WorkerTuning } from '../lib/config';
+import { temporalConnectionOptions, type MessageRates, type TemporalConfig, type WorkerTuning } from '../lib/config';
 import { channelTaskQueue } from '../activities/messaging/channels';
 import { createActivities, type ActivityDeps } from '../activities';
 
@@ -87,7 +87,7 @@ function group(workers: Worker[]): WorkerGroup {
  */
 export async function createWorker(temporal: TemporalConfig, deps: ActivityDeps, options: WorkerOptions = {}): Promise<TurnoutWorker> {
   const { rates = DEFAULT_MESSAGE_RATES, tuning } = options;
-  const connection = await NativeConnection.connect({ address: temporal.address });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(temporal));
   const activities = createActivities(deps);
   const interviews = await Worker.create({
     connection,
