@@ -9,7 +9,8 @@
  * Generations: v1 was recorded before any patch() and guards the unpatched
  * branches, which executions started on that code still take; v2 was recorded
  * with the patches and guards their new branches; v3 with database steps as
- * local activities. Each is replayed whole.
+ * local activities; v4 with reminders planned from the confirmation. Each is
+ * replayed whole.
  *
  * A failure here means the change is not compatible: guard it with `patched()`
  * and add a generation (see the header of record-histories.ts), never
@@ -52,6 +53,8 @@ const GENERATION_REQUIRED: Record<string, string[]> = {
   v2: [...LIFECYCLE, 'sms-rejected-fallback', 'provider-down-until-start', 'bounce-fallback', 'quiet-hours-deferred'],
   /** The same paths with database steps as local activities. */
   v3: [...LIFECYCLE, 'sms-rejected-fallback', 'provider-down-until-start', 'bounce-fallback', 'quiet-hours-deferred'],
+  /** The same paths with reminders planned from the confirmation. */
+  v4: [...LIFECYCLE, 'sms-rejected-fallback', 'provider-down-until-start', 'bounce-fallback', 'quiet-hours-deferred'],
 };
 
 /**
@@ -70,6 +73,10 @@ const GENERATION_COVERS: Record<string, { patches: string[]; signals: string[] }
   },
   v3: {
     patches: ['local-db-steps', 'message-deadline', 'no-show-single-write', 'notification-fallback', 'quiet-hours'],
+    signals: ['candidateLoggedIn', 'messageUndeliverable'],
+  },
+  v4: {
+    patches: ['local-db-steps', 'message-deadline', 'no-show-single-write', 'notification-fallback', 'plan-from-confirmation', 'quiet-hours'],
     signals: ['candidateLoggedIn', 'messageUndeliverable'],
   },
 };
@@ -108,6 +115,9 @@ const PATH_STEPS: Record<string, Record<string, (string | RegExp)[]>> = {
     ],
     'quiet-hours-deferred': ['patch:quiet-hours', 'local:planQuietHours', 'timer', 'local:planQuietHours', /^sendMessage\(PT\d+S\/sms\)$/, 'signal:candidateLoggedIn'],
     'no-show-annotated': ['patch:no-show-single-write', 'local:recordNoShow', 'update:annotate', 'local:recordAnnotation'],
+  },
+  v4: {
+    'attended': ['patch:local-db-steps', 'local:acceptConfirmation', 'patch:plan-from-confirmation', 'sendMessage(confirmation/sms)', 'timer', 'signal:candidateLoggedIn', 'local:recordAttendance'],
   },
 };
 

@@ -383,7 +383,11 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
       at: nowIso(),
     });
     startsAt = Date.parse(accepted.startsAt);
-    pending = planReminders(startsAt, accepted.plan.reminders, Date.now());
+    // Planned from the moment the interview was confirmed (the workflow's start), not from
+    // this first task: when workers lag behind a burst of confirmations, a reminder that fell
+    // due in between goes out late (before the start) instead of being dropped.
+    const confirmedAt = patched('plan-from-confirmation') ? workflowInfo().startTime.getTime() : Date.now();
+    pending = planReminders(startsAt, accepted.plan.reminders, confirmedAt);
     plan = accepted.plan;
     setStatus('SCHEDULED');
     await sendAll('confirmation', Date.now());

@@ -10,8 +10,11 @@ export interface ReminderPoint {
 
 /**
  * The reminders still to send for a start time, earliest first: points already
- * due at planning time are skipped (never sent late), and points already sent
- * in this attempt are not repeated after a reschedule.
+ * due at `plannedAt` (the confirmation, or a reschedule) are skipped, since the
+ * confirmation or the reschedule message stands in for them; points already
+ * sent in this attempt are not repeated after a reschedule. A point still
+ * pending when its time has passed (workers behind) goes out late, never
+ * after the start (the workflow's rule).
  */
 export function planReminders(
   startsAt: number,

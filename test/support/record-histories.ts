@@ -12,6 +12,8 @@
  *       'message-deadline', 'no-show-single-write' and the messageUndeliverable signal
  *   v3  test/fixtures/histories/v3/*.json  with 'local-db-steps' (database steps as local
  *       activities) and plans that say whether the policy has quiet hours
+ *   v4  test/fixtures/histories/v4/*.json  with 'plan-from-confirmation' (reminders planned
+ *       from the workflow's start, so one that fell due while workers lagged is sent late)
  *
  * An execution replays against the generation of the code it started on, so
  * a generation, once committed, is frozen: it is never re-recorded, whatever
@@ -161,10 +163,11 @@ export const GENERATIONS: readonly Generation[] = [
   { name: 'v1', dir: FIXTURE_DIR, paths: LIFECYCLE_PATHS, continued: CONTINUED_RUNS },
   { name: 'v2', dir: join(FIXTURE_DIR, 'v2'), paths: PATHS, continued: CONTINUED_RUNS },
   { name: 'v3', dir: join(FIXTURE_DIR, 'v3'), paths: PATHS, continued: CONTINUED_RUNS },
+  { name: 'v4', dir: join(FIXTURE_DIR, 'v4'), paths: PATHS, continued: CONTINUED_RUNS },
 ];
 
 /** The generation the current workflow code records; the only one the recorder writes. */
-export const CURRENT_GENERATION = 'v3';
+export const CURRENT_GENERATION = 'v4';
 
 export function generation(name: string): Generation {
   const g = GENERATIONS.find((x) => x.name === name);
