@@ -35,6 +35,7 @@
  * Temporal retries the activity with backoff. A refusal is still recorded in
  * one transaction: a retry after it failed would only be refused again.
  */
+import { setTimeout } from 'node:timers/promises';
 import { Context, log } from '@temporalio/activity';
 import type { Notification, PrismaClient } from '../lib/database';
 import { resolvePolicy } from '../lib/policy';
@@ -91,21 +92,21 @@ function errorCode(err: unknown): string {
 }
 
 /**
- * Runs `write` until it succeeds, waiting 100 ms, then twice as long each time
- * up to 2 s, between tries; gives up (throws the last error) when the next try
- * would start after `stopBy` or the activity is cancelled. Each failed try is
- * logged with ids only.
+ * Runs `write` until it succeeds, with a doubling pause between tries; gives
+ * up (throws the last error) only when the next try would start after
+ * `stopBy`. Not on cancellation: a worker shutting down cancels its
+ * activities, and giving up then would leave a sent message unrecorded for
+ * the retry to send again. Each failed try is logged with ids only.
  */
 async function untilWritten<T>(what: string, ids: Record<string, string>, stopBy: number, write: () => Promise<T>): Promise<T> {
-  const ctx = Context.current();
   for (let tries = 1, waitMs = FIRST_RETRY_MS; ; tries += 1, waitMs = Math.min(waitMs * 2, MAX_RETRY_MS)) {
     try {
       return await write();
     } catch (err) {
-      const giveUp = ctx.cancellationSignal.aborted || Date.now() + waitMs >= stopBy;
+      const giveUp = Date.now() + waitMs >= stopBy;
       log.warn(`${what} failed${giveUp ? '; giving up' : '; trying again'}`, { ...ids, tries, error: errorCode(err), ...(giveUp ? {} : { retryInMs: waitMs }) });
       if (giveUp) throw err;
-      await ctx.sleep(waitMs); // rejects when the activity is cancelled
+      await setTimeout(waitMs);
     }
   }
 }
@@ -184,14 +185,16 @@ export function createMessageActivities(
   async function markRejected(input: SendMessageInput, notificationId: string, failure: ProviderFailure): Promise<SendResult> {
     const at = new Date();
     await prisma.$transaction(async (t) => {
-      await t.notification.update({
-        where: { id: notificationId },
+      // Only a pending row: one the workflow abandoned meanwhile keeps that outcome.
+      const { count } = await t.notification.updateMany({
+        where: { id: notificationId, status: 'PENDING' },
         data: {
           status: 'FAILED',
           transport: failure.provider,
           error: `${failure.provider} ${failure.reason}${failure.code ? ` (${failure.code})` : ''}: ${failure.message}`,
         },
       });
+      if (count === 0) return;
       // Same key as MESSAGE_SENT: a message has one outcome, and FAILED is final for its row.
       await appendEvidence(t, input.interviewId, [
         {
@@ -282,11 +285,17 @@ export function createMessageActivities(
         return markSent(input, row, earlier.sent, stopBy, earlier.recoveredBy);
       }
 
+      // Claims the send: only a row still pending goes to the provider, so an attempt that
+      // outlived the workflow's deadline sends nothing once abandonMessage has ended the row.
       // The first attempt's time stays: a later lookup searches from it.
-      await prisma.notification.update({
-        where: { id: row.id },
+      const claimed = await prisma.notification.updateMany({
+        where: { id: row.id, status: 'PENDING' },
         data: { attemptedAt: row.attemptedAt ?? new Date(), body: rendered.body },
       });
+      if (claimed.count === 0) {
+        const now = await prisma.notification.findUniqueOrThrow({ where: { id: row.id } });
+        return now.status === 'SENT' ? alreadySent(input, now) : { outcome: 'REJECTED', notificationId: row.id, channel: input.channel };
+      }
 
       let sent: SentMessage;
       try {
@@ -316,12 +325,18 @@ export function createMessageActivities(
      * until the interview started. The row ends FAILED and the give-up is
      * evidence, unless the message was sent meanwhile; an attempt still in
      * flight that gets it through later marks it SENT with its own evidence.
+     * A message that was sent but whose evidence never got written (the last
+     * attempt failed on it) gets that evidence here.
      */
     async abandonMessage(input: SendMessageInput): Promise<void> {
       const key = { interviewId: input.interviewId, attempt: input.attempt, point: input.point, channel: input.channel };
       const at = new Date();
       await prisma.$transaction(async (t) => {
         const row = await t.notification.findUnique({ where: { interviewId_attempt_point_channel: key } });
+        if (row?.status === 'SENT') {
+          await appendEvidence(t, input.interviewId, [sentEvidence(row, input.fallbackFor)]);
+          return;
+        }
         if (!row || row.status !== 'PENDING') return;
         await t.notification.update({
           where: { id: row.id },

@@ -144,15 +144,15 @@ export class InterviewGateway {
   }
 
   reschedule(workflowId: string, req: RescheduleRequest): Promise<InterviewState> {
-    return this.update('update_reschedule', () => this.client.workflow.getHandle(workflowId).executeUpdate(rescheduleUpdate, { args: [req] }));
+    return this.update('update_reschedule', () => this.client.workflow.getHandle(workflowId).executeUpdate(rescheduleUpdate, { args: [req], updateId: req.ref }));
   }
 
   cancel(workflowId: string, req: CancelRequest): Promise<InterviewState> {
-    return this.update('update_cancel', () => this.client.workflow.getHandle(workflowId).executeUpdate(cancelUpdate, { args: [req] }));
+    return this.update('update_cancel', () => this.client.workflow.getHandle(workflowId).executeUpdate(cancelUpdate, { args: [req], updateId: req.ref }));
   }
 
   annotate(workflowId: string, req: AnnotateRequest): Promise<InterviewState> {
-    return this.update('update_annotate', () => this.client.workflow.getHandle(workflowId).executeUpdate(annotateUpdate, { args: [req] }));
+    return this.update('update_annotate', () => this.client.workflow.getHandle(workflowId).executeUpdate(annotateUpdate, { args: [req], updateId: req.ref }));
   }
 
   /**
@@ -168,7 +168,7 @@ export class InterviewGateway {
     }
   }
 
-  /** Part of a write (the answer to a signal or a duplicate start): it gets the write deadline. */
+  /** Part of a write (the answer to a duplicate start): it gets the write deadline. */
   async currentStatus(workflowId: string): Promise<string> {
     const state = await this.state(workflowId, this.timeoutMs);
     if (state) return state.status;
@@ -176,7 +176,11 @@ export class InterviewGateway {
     return String(description.typedSearchAttributes.get(InterviewStatus) ?? description.status.name);
   }
 
-  /** Updates rejected by the workflow's validator become 409 with the current state. */
+  /**
+   * Updates rejected by the workflow's validator become 409 with the current state.
+   * Each carries its request's ref (inbox row or audit entry) as its update id, so a
+   * retry of the same platform event gets the first outcome instead of applying twice.
+   */
   private async update(operation: GatewayOperation, run: () => Promise<InterviewState>): Promise<InterviewState> {
     try {
       return await this.call(operation, run);

@@ -367,9 +367,10 @@ export async function measure(args: {
 
   // Not final yet: a running workflow is a backlog; anything else means nobody will finish the interview.
   const statuses = args.describe ? await mapLimit(unfinished, 16, (u) => args.describe!(u.workflowId)) : unfinished.map(() => 'UNKNOWN');
-  // The worker keeps working while this measures: a workflow that ended after the rows above were
-  // read wrote its final state before it ended, so its row, read again now, shows it.
-  const endedSince = await rowsNowFinal(args.databaseUrl, unfinished.filter((_, i) => statuses[i] !== 'RUNNING').map((u) => u.workflowId));
+  // The worker keeps working while this measures: a workflow that completed after the rows above
+  // were read wrote its final state before it completed, so its row, read again now, shows it.
+  // (A failed or terminated workflow stays lost, whatever its row says.)
+  const endedSince = await rowsNowFinal(args.databaseUrl, unfinished.filter((_, i) => statuses[i] === 'COMPLETED').map((u) => u.workflowId));
   unfinished.forEach((u, i) => {
     const status = statuses[i]!;
     if (status === 'RUNNING' || endedSince.has(u.workflowId)) {

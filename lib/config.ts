@@ -127,19 +127,30 @@ export interface WorkerTuning {
   maxConcurrentWorkflowTasks: number;
   /** Workflows kept in memory between tasks (sticky cache); 0 leaves the SDK's default, sized from the heap. */
   maxCachedWorkflows: number;
+  /** On SIGTERM, how long in-flight tasks may finish before they are cancelled. */
+  shutdownGraceMs: number;
 }
 
 /**
- * Slots default to the database pool: the SDK's 100 activity slots per queue
- * over a pool of 10 let transactions wait seconds for a connection (and fail)
- * while tasks that could have waited in the queue hold slots.
+ * Slots default to twice the database pool: the SDK's 100 activity slots per
+ * queue over a pool of 10 let transactions wait seconds for a connection (and
+ * fail) while tasks that could have waited in the queue hold slots. Each kind
+ * of slot (activities, local activities, sends per channel) is its own pool;
+ * a task holds a connection only while it talks to the database.
  */
 export function workerTuning(env: Env = process.env, db: DatabaseConfig = databaseConfig(env)): WorkerTuning {
+  const maxConcurrentWorkflowTasks = int(env, 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', 40, 2, 2000);
+  const maxCachedWorkflows = int(env, 'WORKER_MAX_CACHED_WORKFLOWS', 0, 0, 1_000_000);
+  if (maxCachedWorkflows > 0 && maxCachedWorkflows < maxConcurrentWorkflowTasks) {
+    // The SDK would quietly lower the task slots to the cache size.
+    throw new ConfigError('WORKER_MAX_CACHED_WORKFLOWS', `must be 0 (the SDK's default) or at least WORKER_MAX_CONCURRENT_WORKFLOW_TASKS (${maxConcurrentWorkflowTasks})`);
+  }
   return {
     maxConcurrentActivities: int(env, 'WORKER_MAX_CONCURRENT_ACTIVITIES', 2 * db.poolSize, 1, 2000),
     maxConcurrentSends: int(env, 'WORKER_MAX_CONCURRENT_SENDS', 2 * db.poolSize, 1, 2000),
-    maxConcurrentWorkflowTasks: int(env, 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', 40, 2, 2000),
-    maxCachedWorkflows: int(env, 'WORKER_MAX_CACHED_WORKFLOWS', 0, 0, 1_000_000),
+    maxConcurrentWorkflowTasks,
+    maxCachedWorkflows,
+    shutdownGraceMs: int(env, 'WORKER_SHUTDOWN_GRACE_MS', 30_000, 0, 600_000),
   };
 }
 
@@ -163,7 +174,9 @@ export function temporalConfig(env: Env = process.env): TemporalConfig {
   const serverRootCa = pem('TEMPORAL_TLS_SERVER_CA');
   const serverName = str(env, 'TEMPORAL_TLS_SERVER_NAME', '') || undefined;
   const apiKey = str(env, 'TEMPORAL_API_KEY', '') || undefined;
-  const tlsOn = clientCert || serverRootCa || serverName || apiKey || /^(1|true)$/i.test(str(env, 'TEMPORAL_TLS', ''));
+  const tlsFlag = str(env, 'TEMPORAL_TLS', 'false').toLowerCase();
+  if (!['true', 'false', '1', '0'].includes(tlsFlag)) throw new ConfigError('TEMPORAL_TLS', `must be true or false, got "${env.TEMPORAL_TLS}"`);
+  const tlsOn = clientCert || serverRootCa || serverName || apiKey || tlsFlag === 'true' || tlsFlag === '1';
   return {
     address,
     namespace: str(env, 'TEMPORAL_NAMESPACE', 'default'),
@@ -346,7 +359,9 @@ export function providerWebhooksConfig(env: Env = process.env): Pick<ProvidersCo
 }
 
 export function providersConfig(env: Env = process.env): ProvidersConfig {
-  const timeoutMs = int(env, 'PROVIDER_TIMEOUT_MS', 15_000, 100, 120_000);
+  // Well under the send's 60 s start-to-close (workflows/interview.ts): an attempt must end,
+  // bookkeeping included, before Temporal retries it, or the two could both send.
+  const timeoutMs = int(env, 'PROVIDER_TIMEOUT_MS', 15_000, 100, 30_000);
   const authToken = str(env, 'TWILIO_AUTH_TOKEN', '');
   const statusCallbackUrl = url(env, 'TWILIO_STATUS_CALLBACK_URL', `${publicUrl(env)}/v1/webhooks/twilio/status`);
 

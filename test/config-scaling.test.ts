@@ -28,6 +28,7 @@ test('without WORKER_* variables, activity and send slots are twice the pool and
     maxConcurrentSends: 14,
     maxConcurrentWorkflowTasks: 40,
     maxCachedWorkflows: 0,
+    shutdownGraceMs: 30_000,
   });
 });
 
@@ -39,8 +40,9 @@ test('each WORKER_* variable sets its own slot count', () => {
       WORKER_MAX_CONCURRENT_SENDS: '5',
       WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '80',
       WORKER_MAX_CACHED_WORKFLOWS: '5000',
+      WORKER_SHUTDOWN_GRACE_MS: '5000',
     }),
-  ).toEqual({ maxConcurrentActivities: 33, maxConcurrentSends: 5, maxConcurrentWorkflowTasks: 80, maxCachedWorkflows: 5000 });
+  ).toEqual({ maxConcurrentActivities: 33, maxConcurrentSends: 5, maxConcurrentWorkflowTasks: 80, maxCachedWorkflows: 5000, shutdownGraceMs: 5000 });
 });
 
 test.each([
@@ -48,6 +50,8 @@ test.each([
   ['WORKER_MAX_CONCURRENT_SENDS', 'many'],
   ['WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', '1'],
   ['WORKER_MAX_CACHED_WORKFLOWS', '-1'],
+  ['WORKER_MAX_CACHED_WORKFLOWS', '10'], // fewer than the 40 workflow-task slots
+  ['WORKER_SHUTDOWN_GRACE_MS', 'soon'],
 ])('%s=%s stops start-up with an error naming the variable', (name, value) => {
   expect(configError(() => workerTuning({ ...DB, [name]: value })).variable).toBe(name);
 });
@@ -84,6 +88,11 @@ describe('the Temporal connection', () => {
     expect(options.tls?.clientCertPair?.key.toString()).toBe('KEY');
     expect(options.tls?.serverRootCACertificate?.toString()).toBe('CA');
     expect(options.tls?.serverNameOverride).toBe('temporal.internal');
+  });
+
+  test('TEMPORAL_TLS=true alone turns TLS on; a value that is not a boolean stops start-up', () => {
+    expect(temporalConnectionOptions(temporalConfig({ TEMPORAL_TLS: 'true' }))).toEqual({ address: '127.0.0.1:7233', tls: {} });
+    expect(configError(() => temporalConfig({ TEMPORAL_TLS: 'yes' })).variable).toBe('TEMPORAL_TLS');
   });
 
   test('a certificate without its key, or a file that cannot be read, stops start-up naming the variable', () => {

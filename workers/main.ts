@@ -14,15 +14,18 @@ import { createWorkerLogger } from './logger';
 import { createWorker } from './worker';
 
 async function main(): Promise<void> {
-  const { db, tuning, temporal, level, secrets, baseUrl, providers } = loadOrExit(() => ({
-    db: databaseConfig(),
-    tuning: workerTuning(),
-    temporal: temporalConfig(),
-    level: logLevel(),
-    secrets: secretsConfig(),
-    baseUrl: publicUrl(),
-    providers: providersConfig(),
-  }));
+  const { db, tuning, temporal, level, secrets, baseUrl, providers } = loadOrExit(() => {
+    const db = databaseConfig();
+    return {
+      db,
+      tuning: workerTuning(process.env, db),
+      temporal: temporalConfig(),
+      level: logLevel(),
+      secrets: secretsConfig(),
+      baseUrl: publicUrl(),
+      providers: providersConfig(),
+    };
+  });
   const logger = createWorkerLogger(level);
   Runtime.install({
     logger,

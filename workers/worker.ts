@@ -46,7 +46,7 @@ export interface TurnoutWorker {
 
 export const DEFAULT_MESSAGE_RATES: MessageRates = { smsPerSecond: 10, emailPerSecond: 50 };
 
-export interface WorkerOptions {
+export interface TurnoutWorkerOptions {
   /** A caller that already has the workflow bundle (the test suite builds it once per run) passes it. */
   bundle?: WorkflowBundleOption;
   rates?: MessageRates;
@@ -85,7 +85,7 @@ function group(workers: Worker[]): WorkerGroup {
  * workers. The interview worker keeps the send activity too: executions that
  * began before sends moved to the channel queues still schedule it there.
  */
-export async function createWorker(temporal: TemporalConfig, deps: ActivityDeps, options: WorkerOptions = {}): Promise<TurnoutWorker> {
+export async function createWorker(temporal: TemporalConfig, deps: ActivityDeps, options: TurnoutWorkerOptions = {}): Promise<TurnoutWorker> {
   const { rates = DEFAULT_MESSAGE_RATES, tuning } = options;
   const connection = await NativeConnection.connect(temporalConnectionOptions(temporal));
   const activities = createActivities(deps);
@@ -101,6 +101,7 @@ export async function createWorker(temporal: TemporalConfig, deps: ActivityDeps,
       maxConcurrentLocalActivityExecutions: tuning.maxConcurrentActivities,
       maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTasks,
       ...(tuning.maxCachedWorkflows > 0 && { maxCachedWorkflows: tuning.maxCachedWorkflows }),
+      shutdownGraceTime: tuning.shutdownGraceMs,
     }),
   });
   const channel = (name: 'sms' | 'email', perSecond: number) =>
@@ -115,7 +116,8 @@ export async function createWorker(temporal: TemporalConfig, deps: ActivityDeps,
       // limit needs one partition for these queues (dynamic config matching.numTaskqueueReadPartitions
       // and numTaskqueueWritePartitions = 1 for them).
       maxTaskQueueActivitiesPerSecond: perSecond,
-      ...(tuning && { maxConcurrentActivityTaskExecutions: tuning.maxConcurrentSends }),
+      // The grace lets a send that the provider accepted finish recording it (activities/messages.ts).
+      ...(tuning && { maxConcurrentActivityTaskExecutions: tuning.maxConcurrentSends, shutdownGraceTime: tuning.shutdownGraceMs }),
     });
   const sms = await channel('sms', rates.smsPerSecond);
   const email = await channel('email', rates.emailPerSecond);

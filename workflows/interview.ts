@@ -59,8 +59,13 @@ import { InterviewStatus, NoShowClassification, ScheduledStart } from './search-
 // it should go within seconds, not at the next step of a long backoff.
 const RETRY = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s' } as const;
 
-/** Database writes as activities on the task queue (executions started before 'local-db-steps'). */
-const queuedDb = proxyActivities<Activities>({ startToCloseTimeout: '20s', retry: RETRY });
+/**
+ * Database writes as activities on the task queue (executions started before
+ * 'local-db-steps'). The timeout outlasts a transaction's own limits
+ * (lib/database.ts: 10 s to get a connection, 15 s to finish), so an attempt
+ * is not retried while it may still commit.
+ */
+const queuedDb = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: RETRY });
 /**
  * The same writes as local activities: run by the worker that runs the
  * workflow task, recorded as one marker event. A database step then costs no
@@ -69,7 +74,7 @@ const queuedDb = proxyActivities<Activities>({ startToCloseTimeout: '20s', retry
  * take milliseconds and are idempotent: a worker that dies mid-step makes the
  * next one run it again.
  */
-const localDb = proxyLocalActivities<Activities>({ startToCloseTimeout: '20s', retry: RETRY });
+const localDb = proxyLocalActivities<Activities>({ startToCloseTimeout: '30s', retry: RETRY });
 const messages = proxyActivities<Activities>({ startToCloseTimeout: '60s', retry: RETRY });
 /**
  * Sends on the channel's own task queue, whose workers hold the provider's
@@ -89,7 +94,6 @@ type Request =
   | { kind: 'cancel'; req: CancelRequest; done: boolean }
   | { kind: 'annotate'; req: AnnotateRequest; done: boolean };
 
-
 export async function interviewWorkflow(input: InterviewInput): Promise<Status> {
   const { workflowId } = workflowInfo();
   // Asked at every step: an execution that began on queued steps replays them, then goes on locally.
@@ -101,6 +105,8 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
   let sentPoints: string[] = input.carried?.sentPoints ?? [];
   let pending: ReminderPoint[] = input.carried?.pending ?? [];
   let selfReschedules = input.carried?.selfReschedules ?? 0;
+  /** Whether plan.quietHours === false may skip the quiet-hours question (set at the confirmation). */
+  let quietHoursKnown = input.carried !== undefined;
   let login: EventRef | null = null;
   let request: Request | null = null;
   let next: InterviewState['next'] = null;
@@ -374,6 +380,10 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
 
   if (plan === undefined) {
     next = { step: 'confirmation', at: null };
+    // A plan's quietHours: false is trusted only from a confirmation taken on the code
+    // that skips on it: during a rollout, a newer worker's acceptConfirmation can answer
+    // an execution whose history already asks for every reminder.
+    quietHoursKnown = patched('local-db-steps');
     const accepted = await db().acceptConfirmation({
       subsidiaryId: input.subsidiaryId,
       groupId: input.groupId,
@@ -409,7 +419,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
         pending.shift();
         // A reminder due while the worker was down goes out late, but never after the start.
         if (Date.now() < startsAt) {
-          if (patched('quiet-hours') && plan.quietHours !== false) {
+          if (patched('quiet-hours') && !(plan.quietHours === false && quietHoursKnown)) {
             // The candidate's time zone stays in the database: the activity answers with an instant only.
             const { sendAt } = await db().planQuietHours({
               interviewId: plan.interviewId,

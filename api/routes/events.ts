@@ -21,15 +21,14 @@ import {
   type RescheduledData,
 } from '../schemas/events';
 
-/**
- * How long a RECEIVED inbox row counts as being processed by another request;
- * older, its request died mid-way (a crash) and a retry takes the row over.
- * Longer than any request's Temporal deadline.
- */
-const IN_PROGRESS_MS = 60_000;
-
 const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { prisma, gateway, secrets } = app.turnout;
+  const { prisma, gateway, secrets, api } = app.turnout;
+  /**
+   * How long a RECEIVED inbox row counts as being processed by another request;
+   * older, its request died mid-way (a crash) and a retry takes the row over.
+   * Longer than a request's Temporal calls (at most two, each under the deadline).
+   */
+  const inProgressMs = Math.max(60_000, 3 * api.temporalTimeoutMs);
 
   app.post(
     '/v1/events',
@@ -68,10 +67,12 @@ const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         // again once it applies; an ambiguous failure (Temporal unreachable, a
         // crash) keeps the row as FAILED so the retry reuses it and any workflow
         // that did start still finds its event.
+        // Never a row another request has meanwhile processed: its answer stays.
+        const unprocessed = { id: row.id, status: { not: 'PROCESSED' as const } };
         if (err instanceof ApiError && err.statusCode < 500) {
-          await prisma.inboundEvent.delete({ where: { id: row.id } });
+          await prisma.inboundEvent.deleteMany({ where: unprocessed });
         } else {
-          await prisma.inboundEvent.update({ where: { id: row.id }, data: { status: 'FAILED' } });
+          await prisma.inboundEvent.updateMany({ where: unprocessed, data: { status: 'FAILED' } });
         }
         throw err;
       }
@@ -101,10 +102,17 @@ const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     } catch (err) {
       if (!(err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')) throw err;
       const row = checkSame(await prisma.inboundEvent.findUniqueOrThrow({ where: key }), payloadHash);
-      if (row.status === 'RECEIVED' && Date.now() - row.receivedAt.getTime() < IN_PROGRESS_MS) {
-        throw new ApiError(409, 'event_in_progress', 'this event id is being processed; retry shortly');
-      }
-      return row;
+      if (row.status === 'PROCESSED') return row;
+      const inProgress = () => new ApiError(409, 'event_in_progress', 'this event id is being processed; retry shortly');
+      if (row.status === 'RECEIVED' && Date.now() - row.receivedAt.getTime() < inProgressMs) throw inProgress();
+      // Taken over by exactly one request: of two retries arriving together, the other gets 409.
+      const receivedAt = new Date();
+      const taken = await prisma.inboundEvent.updateMany({
+        where: { id: row.id, status: row.status, receivedAt: row.receivedAt },
+        data: { status: 'RECEIVED', receivedAt },
+      });
+      if (taken.count === 0) throw inProgress();
+      return { ...row, status: 'RECEIVED' as const, receivedAt };
     }
   }
 
