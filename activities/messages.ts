@@ -242,6 +242,32 @@ export function createMessageActivities(
     }
   }
 
+  /** Ends a pending message as FAILED with MESSAGE_ABANDONED evidence (see abandonMessage). */
+  async function abandon(input: SendMessageInput): Promise<void> {
+    const key = { interviewId: input.interviewId, attempt: input.attempt, point: input.point, channel: input.channel };
+    const at = new Date();
+    await prisma.$transaction(async (t) => {
+      const row = await t.notification.findUnique({ where: { interviewId_attempt_point_channel: key } });
+      if (row?.status === 'SENT') {
+        await appendEvidence(t, input.interviewId, [sentEvidence(row, input.fallbackFor)]);
+        return;
+      }
+      if (!row || row.status !== 'PENDING') return;
+      await t.notification.update({
+        where: { id: row.id },
+        data: { status: 'FAILED', error: `abandoned at the interview start; last: ${row.error ?? 'no answer'}` },
+      });
+      await appendEvidence(t, input.interviewId, [
+        {
+          key: `abandoned:${input.attempt}:${input.point}:${input.channel}`,
+          kind: 'MESSAGE_ABANDONED',
+          at,
+          data: { attempt: input.attempt, notificationId: row.id, point: input.point, channel: input.channel, dueAt: input.dueAt, fallbackFor: input.fallbackFor },
+        },
+      ]);
+    });
+  }
+
   return {
     async sendMessage(input: SendMessageInput): Promise<SendResult> {
       // Start-to-close counts from this attempt's start, which is about now, on this
@@ -283,6 +309,12 @@ export function createMessageActivities(
       if (earlier) {
         log.info('message found at the provider; not sent again', { notificationId: row.id, recoveredBy: earlier.recoveredBy });
         return markSent(input, row, earlier.sent, stopBy, earlier.recoveredBy);
+      }
+      // Never after the start: the workflow stops retrying there, but an attempt that
+      // began before it can get here after it when the queues are long.
+      if (Date.now() >= interview.startsAt.getTime()) {
+        await abandon(input);
+        return { outcome: 'ABANDONED', notificationId: row.id, channel: input.channel };
       }
 
       // Claims the send: only a row still pending goes to the provider, so an attempt that
@@ -328,30 +360,7 @@ export function createMessageActivities(
      * A message that was sent but whose evidence never got written (the last
      * attempt failed on it) gets that evidence here.
      */
-    async abandonMessage(input: SendMessageInput): Promise<void> {
-      const key = { interviewId: input.interviewId, attempt: input.attempt, point: input.point, channel: input.channel };
-      const at = new Date();
-      await prisma.$transaction(async (t) => {
-        const row = await t.notification.findUnique({ where: { interviewId_attempt_point_channel: key } });
-        if (row?.status === 'SENT') {
-          await appendEvidence(t, input.interviewId, [sentEvidence(row, input.fallbackFor)]);
-          return;
-        }
-        if (!row || row.status !== 'PENDING') return;
-        await t.notification.update({
-          where: { id: row.id },
-          data: { status: 'FAILED', error: `abandoned at the interview start; last: ${row.error ?? 'no answer'}` },
-        });
-        await appendEvidence(t, input.interviewId, [
-          {
-            key: `abandoned:${input.attempt}:${input.point}:${input.channel}`,
-            kind: 'MESSAGE_ABANDONED',
-            at,
-            data: { attempt: input.attempt, notificationId: row.id, point: input.point, channel: input.channel, dueAt: input.dueAt, fallbackFor: input.fallbackFor },
-          },
-        ]);
-      });
-    },
+    abandonMessage: (input: SendMessageInput): Promise<void> => abandon(input),
 
     /**
      * When a reminder due at `dueAt` goes out, given the group's quiet hours in

@@ -2,8 +2,9 @@
  * Workers behind a burst of confirmations: the workflow's first task runs
  * after a reminder fell due. The reminder is planned from the moment the
  * interview was confirmed, so it goes out late (before the start) rather than
- * being dropped. The lag is real: the interview is confirmed while no worker
- * polls the task queue, and a worker starts only after the reminder's time.
+ * being dropped; and nothing goes out once the interview has started. The lag
+ * is real: the interview is confirmed while no worker polls the task queue,
+ * and a worker starts only later.
  */
 import { confirmedEvent, createTestTenant, eventually, postEvent, startHarness, waitForInterviewRow, type Harness } from './support/harness';
 
@@ -14,10 +15,20 @@ let worker: Harness | undefined;
 beforeAll(async () => {
   api = await startHarness({ worker: false });
 });
-afterAll(async () => {
+// Each test begins with no worker polling: the lag is the point.
+afterEach(async () => {
   await worker?.close();
+  worker = undefined;
+});
+afterAll(async () => {
   await api?.close();
 });
+
+async function startWorkerAt(at: number): Promise<Harness> {
+  await new Promise((r) => setTimeout(r, at - Date.now()));
+  worker = await startHarness();
+  return worker;
+}
 
 test('a reminder that fell due before any worker took up the confirmation is sent late, before the start, on every channel', async () => {
   const tenant = await createTestTenant(api, LAG_POLICY);
@@ -26,16 +37,33 @@ test('a reminder that fell due before any worker took up the confirmation is sen
   expect((await postEvent(api, tenant, event)).statusCode).toBe(202);
   const dueAt = startsAt.getTime() - 8_000;
 
-  await new Promise((r) => setTimeout(r, dueAt + 1_000 - Date.now()));
-  worker = await startHarness();
-  const interview = await waitForInterviewRow(worker, tenant.subsidiaryId, event.data.interviewId, 10_000);
+  const w = await startWorkerAt(dueAt + 1_000);
+  const interview = await waitForInterviewRow(w, tenant.subsidiaryId, event.data.interviewId, 10_000);
 
   const reminders = await eventually(async () => {
-    const rows = await worker!.prisma.notification.findMany({ where: { interviewId: interview.id, point: 'PT8S', status: 'SENT' } });
+    const rows = await w.prisma.notification.findMany({ where: { interviewId: interview.id, point: 'PT8S', status: 'SENT' } });
     return rows.length === 2 ? rows : undefined;
   }, 15_000, 'the PT8S reminder on both channels');
   for (const r of reminders) {
     expect(r.sentAt!.getTime()).toBeGreaterThan(dueAt);
     expect(r.sentAt!.getTime()).toBeLessThan(startsAt.getTime());
   }
+}, 40_000);
+
+test('a confirmation a worker takes up only after the start sends nothing: each message is abandoned, as evidence', async () => {
+  const tenant = await createTestTenant(api, { ...LAG_POLICY, reminderOffsets: [] });
+  const startsAt = new Date(Date.now() + 3_000);
+  const event = confirmedEvent({ startsAt });
+  expect((await postEvent(api, tenant, event)).statusCode).toBe(202);
+
+  const w = await startWorkerAt(startsAt.getTime() + 1_000);
+  const interview = await waitForInterviewRow(w, tenant.subsidiaryId, event.data.interviewId, 10_000);
+  const rows = await eventually(async () => {
+    const r = await w.prisma.notification.findMany({ where: { interviewId: interview.id } });
+    return r.length === 2 && r.every((n) => n.status === 'FAILED') ? r : undefined;
+  }, 15_000, 'both confirmation messages abandoned');
+  expect(rows.map((r) => r.point)).toEqual(['confirmation', 'confirmation']);
+  expect(w.sent.filter((m) => rows.some((r) => r.id === m.notificationId))).toEqual([]);
+  const abandoned = await w.prisma.evidence.findMany({ where: { interviewId: interview.id, kind: 'MESSAGE_ABANDONED' } });
+  expect(abandoned.map((e) => (e.data as { channel: string }).channel).sort()).toEqual(['email', 'sms']);
 }, 40_000);
