@@ -310,12 +310,6 @@ export function createMessageActivities(
         log.info('message found at the provider; not sent again', { notificationId: row.id, recoveredBy: earlier.recoveredBy });
         return markSent(input, row, earlier.sent, stopBy, earlier.recoveredBy);
       }
-      // Never after the start: the workflow stops retrying there, but an attempt that
-      // began before it can get here after it when the queues are long.
-      if (Date.now() >= interview.startsAt.getTime()) {
-        await abandon(input);
-        return { outcome: 'ABANDONED', notificationId: row.id, channel: input.channel };
-      }
 
       // Claims the send: only a row still pending goes to the provider, so an attempt that
       // outlived the workflow's deadline sends nothing once abandonMessage has ended the row.
@@ -327,6 +321,13 @@ export function createMessageActivities(
       if (claimed.count === 0) {
         const now = await prisma.notification.findUniqueOrThrow({ where: { id: row.id } });
         return now.status === 'SENT' ? alreadySent(input, now) : { outcome: 'REJECTED', notificationId: row.id, channel: input.channel };
+      }
+      // Never after the start: the workflow stops retrying there, but an attempt that began
+      // before it can get here after it, when the queues are long or the claim above waited
+      // out a database outage.
+      if (Date.now() >= interview.startsAt.getTime()) {
+        await abandon(input);
+        return { outcome: 'ABANDONED', notificationId: row.id, channel: input.channel };
       }
 
       let sent: SentMessage;
