@@ -29,6 +29,10 @@
  * and a retry before it arrives sends a second e-mail. Each transport's own
  * window is in twilio-transport.ts and sendgrid-transport.ts.
  *
+ * Before calling the provider, an attempt claims the row while it is still
+ * PENDING, and gives up once the interview has started: a message is never
+ * sent after the start, nor after the workflow abandoned it.
+ *
  * A provider's refusal for good (errors.ts) ends the row as FAILED with a
  * MESSAGE_REJECTED evidence row and the outcome REJECTED, on which the
  * workflow tries the next channel; a transient failure is thrown, and
@@ -55,7 +59,11 @@ export interface SendMessageInput {
   fallbackFor?: string;
 }
 
-/** ABANDONED is the workflow's: the provider failed until the interview started (abandonMessage). */
+/**
+ * ABANDONED: given up at the interview start, by the workflow when the provider
+ * failed until then (abandonMessage), or by an attempt that reached the
+ * provider step only after the start.
+ */
 export type SendOutcome = 'SENT' | 'ALREADY_SENT' | 'REJECTED' | 'ABANDONED';
 
 export interface SendResult {
