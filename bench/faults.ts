@@ -24,8 +24,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sleep } from '../dev/ports';
 import { twilioError, sendgridError } from '../test/support/provider-standins';
-import { measure, workflowDescriber, type Outcome } from './measure';
-import { BENCH_POLICY, envInt, gitCommit, log, parseEnvPairs, progressLine, resultsFile, stopOnSignal, waitForFinal } from './run';
+import type { Outcome } from './measure';
+import { BENCH_POLICY, envInt, gitCommit, log, measureRun, parseEnvPairs, progressLine, resultsFile, stopOnSignal, waitForFinal } from './run';
 import { BenchStack } from './stack';
 import { msCells, table } from './table';
 import { STANDARD_WORKLOAD, startWorkload, type WorkloadOptions } from './workload';
@@ -174,19 +174,7 @@ async function main(): Promise<void> {
         const lastStart = run.t0 + workload.startDelayMs + workload.spreadMs + 5_000;
         await waitForFinal(stack, run, Math.max(lastStart, window.end) + drainMs, () => progressLine(stack, run, since));
         await sleep(1_000);
-        const describer = await workflowDescriber(stack.temporalAddress);
-        const outcome = await measure({
-          databaseUrl: stack.databaseUrl,
-          subsidiaryId: stack.tenant.subsidiaryId,
-          run,
-          policy: BENCH_POLICY,
-          twilio: stack.twilio,
-          sendgrid: stack.sendgrid,
-          since,
-          channels: BENCH_POLICY.channels,
-          describe: describer.describe,
-        });
-        await describer.close();
+        const outcome = await measureRun(stack, run, since);
         // Reminders of interviews that started before the product was back: the workflow never sends after the start.
         const recovered = window.end + 35_000;
         const startsInFault = new Set(

@@ -74,6 +74,26 @@ export async function waitForFinal(stack: BenchStack, run: WorkloadRun, deadline
   }
 }
 
+/** Measures a run from the outside: the stand-ins, the database, and Temporal for what is not final. */
+export async function measureRun(stack: BenchStack, run: WorkloadRun, since: number): Promise<Outcome> {
+  const describer = await workflowDescriber(stack.temporalAddress);
+  try {
+    return await measure({
+      databaseUrl: stack.databaseUrl,
+      subsidiaryId: stack.tenant.subsidiaryId,
+      run,
+      policy: BENCH_POLICY,
+      twilio: stack.twilio,
+      sendgrid: stack.sendgrid,
+      since,
+      channels: BENCH_POLICY.channels,
+      describe: describer.describe,
+    });
+  } finally {
+    await describer.close();
+  }
+}
+
 export function progressLine(stack: BenchStack, run: WorkloadRun, since: number): string {
   const acc = run.confirmations.filter((c) => c.acceptedAt !== undefined).length;
   const logins = run.logins.filter((c) => c.acceptedAt !== undefined).length;
@@ -270,19 +290,7 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage(driverCpu);
 
     log('measuring: stand-ins, database, histories…');
-    const describer = await workflowDescriber(stack.temporalAddress);
-    const outcome = await measure({
-      databaseUrl: stack.databaseUrl,
-      subsidiaryId: stack.tenant.subsidiaryId,
-      run,
-      policy: BENCH_POLICY,
-      twilio: stack.twilio,
-      sendgrid: stack.sendgrid,
-      since,
-      channels: BENCH_POLICY.channels,
-      describe: describer.describe,
-    });
-    await describer.close();
+    const outcome = await measureRun(stack, run, since);
     const history = sample > 0 ? await historyFigures({ temporalAddress: stack.temporalAddress, interviews: outcome.interviews, sample, policy: BENCH_POLICY }) : undefined;
     const procs = sampler.figures();
     const machine = sampler.machine();
