@@ -17,6 +17,7 @@ import {
   SendGridStandIn,
   TwilioStandIn,
   sendgridError,
+  sendgridEvent,
   twilioError,
   twilioSignature,
   type AcceptedMessage,
@@ -99,19 +100,6 @@ function twilioCallback(m: AcceptedMessage, status: string, opts: { signature?: 
   });
 }
 
-/** One SendGrid event for an accepted e-mail, as the event webhook posts it (custom args at the top level). */
-function sendgridEvent(m: AcceptedMessage, event: string, extra: Record<string, unknown> = {}) {
-  const customArgs = (m.request as { custom_args?: Record<string, string> }).custom_args ?? {};
-  return {
-    email: m.to,
-    timestamp: Math.floor(Date.now() / 1000),
-    event,
-    sg_event_id: `ev-${event}-${m.id}`,
-    sg_message_id: `${m.id}.filterdrecv-5645d9c87f-abcde-1-0`,
-    ...customArgs,
-    ...extra,
-  };
-}
 
 function postSendGridEvents(events: unknown[], headers?: Record<string, string>, raw = JSON.stringify(events)) {
   return h.app.inject({

@@ -273,6 +273,20 @@ export function twilioSignature(authToken: string, url: string, params: Record<s
   return createHmac('sha1', authToken).update(Buffer.from(data, 'utf-8')).digest('base64');
 }
 
+/** One SendGrid event for an accepted e-mail, as the event webhook posts it (custom args at the top level). */
+export function sendgridEvent(m: AcceptedMessage, event: string, extra: Record<string, unknown> = {}) {
+  const customArgs = (m.request as { custom_args?: Record<string, string> }).custom_args ?? {};
+  return {
+    email: m.to,
+    timestamp: Math.floor(Date.now() / 1000),
+    event,
+    sg_event_id: `ev-${event}-${m.id}`,
+    sg_message_id: `${m.id}.filterdrecv-5645d9c87f-abcde-1-0`,
+    ...customArgs,
+    ...extra,
+  };
+}
+
 /**
  * SendGrid's signed event webhook: ECDSA (P-256, SHA-256) over the timestamp
  * header followed by the raw body; the signature is base64 DER, and the

@@ -108,6 +108,7 @@ import {
   SendGridSigner,
   SendGridStandIn,
   TwilioStandIn,
+  sendgridEvent,
   twilioError,
   type AcceptedMessage,
 } from './provider-standins';
@@ -323,18 +324,7 @@ class Recorder {
 
   /** One SendGrid event for an accepted e-mail, signed and posted as SendGrid's event webhook does. */
   async sendgridEvents(path: string, m: AcceptedMessage, event: string, extra: Record<string, unknown> = {}) {
-    const customArgs = (m.request as { custom_args?: Record<string, string> }).custom_args ?? {};
-    const raw = JSON.stringify([
-      {
-        email: m.to,
-        timestamp: Math.floor(Date.now() / 1000),
-        event,
-        sg_event_id: `ev-${event}-${m.id}`,
-        sg_message_id: `${m.id}.filterdrecv-5645d9c87f-abcde-1-0`,
-        ...customArgs,
-        ...extra,
-      },
-    ]);
+    const raw = JSON.stringify([sendgridEvent(m, event, extra)]);
     const res = await this.h.app.inject({
       method: 'POST',
       url: '/v1/webhooks/sendgrid/events',
