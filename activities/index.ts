@@ -14,7 +14,7 @@ export interface ActivityDeps {
   transport: MessageTransport;
   /** The candidate's self-service link for an interview (signed, see lib/self-service-token.ts). */
   selfServiceUrl: (interviewId: string) => string;
-  /** Hashes candidates' contact details for matching across subsidiaries: identityKey(masterKey) from lib/identity.ts. */
+  /** Hashes candidates' contact details for matching across subsidiaries: identityKey(masterKey) from domain/identity.ts. */
   identityKey: Buffer;
 }
 

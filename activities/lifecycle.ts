@@ -5,10 +5,10 @@
  */
 import { ApplicationFailure, log } from '@temporalio/activity';
 import type { Prisma, PrismaClient } from '../lib/database';
-import { candidateIdentity } from '../lib/identity';
-import { durationMs, resolvePolicy, type GroupPolicy } from '../lib/policy';
-import type { Actor, Classification, InterviewPlan, Status } from '../workflows/definitions';
-import { appendEvidence } from './evidence';
+import { candidateIdentity } from '../domain/identity';
+import { durationMs, resolvePolicy, type GroupPolicy } from '../domain/policy';
+import type { Actor, Classification, InterviewPlan, Status } from '../domain/interview';
+import { appendEvidence } from '../domain/evidence';
 
 /** A candidate's cancellation closer to the start than this leaves a LATE_CANCEL record (DESIGN.md). */
 const LATE_CANCEL_MS = 24 * 3600_000;
@@ -53,7 +53,7 @@ function addDuration(at: Date, iso: string): Date {
   return new Date(at.getTime() + durationMs(iso, 'retention'));
 }
 
-/** `identityKey` (lib/identity.ts) hashes the candidate's phone and e-mail for matching across subsidiaries. */
+/** `identityKey` (domain/identity.ts) hashes the candidate's phone and e-mail for matching across subsidiaries. */
 export function createLifecycleActivities(prisma: PrismaClient, identityKey: Buffer) {
   const tx = <T>(fn: (t: Prisma.TransactionClient) => Promise<T>) => prisma.$transaction(fn);
 

@@ -25,7 +25,7 @@
  * the worker dying (or the database refusing every try until the deadline)
  * between the provider's acceptance and the SENT write. Twilio's listing then
  * finds the SMS; for an e-mail, SendGrid's first signed event, which names the
- * notification, records the message's id on the row (messaging/receipts.ts),
+ * notification, records the message's id on the row (domain/receipts.ts),
  * and a retry before it arrives sends a second e-mail. Each transport's own
  * window is in twilio-transport.ts and sendgrid-transport.ts.
  *
@@ -42,9 +42,10 @@
 import { setTimeout } from 'node:timers/promises';
 import { Context, log } from '@temporalio/activity';
 import type { Notification, PrismaClient } from '../lib/database';
-import { resolvePolicy } from '../lib/policy';
-import { appendEvidence, type EvidenceEntry } from './evidence';
-import { ProviderError, type FailureReason, type ProviderFailure } from './messaging/errors';
+import { resolvePolicy } from '../domain/policy';
+import { appendEvidence, type EvidenceEntry } from '../domain/evidence';
+import type { FailureReason } from '../domain/message-failures';
+import { ProviderError, type ProviderFailure } from './messaging/errors';
 import { quietHoursDecision } from './messaging/quiet-hours';
 import { renderMessage } from './messaging/templates';
 import { maskAddress, type MessageTransport, type OutgoingMessage, type SentMessage } from './messaging/transport';
@@ -233,7 +234,7 @@ export function createMessageActivities(
     outgoing: OutgoingMessage,
   ): Promise<{ sent: SentMessage; recoveredBy: Recovery } | undefined> {
     if (row.providerMessageId) {
-      // Written by the provider's first receipt (receipts.ts) while the worker had not recorded it.
+      // Written by the provider's first receipt (domain/receipts.ts) while the worker had not recorded it.
       return { sent: { transport: row.transport ?? 'unknown', providerMessageId: row.providerMessageId }, recoveredBy: 'receipt' };
     }
     if (!row.attemptedAt || !transport.findSent) return undefined;

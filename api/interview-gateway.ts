@@ -13,10 +13,10 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { interviewWorkflowId } from '../domain/interview';
 import {
   annotateUpdate,
   cancelUpdate,
-  interviewWorkflowId,
   linkClickedSignal,
   loggedInSignal,
   messageUndeliverableSignal,

@@ -2,6 +2,7 @@
  * What HR sees of one interview: the database projection (kept by the
  * workflow's activities) plus, while it runs, the workflow's own next step.
  */
+import { isEnded } from '../domain/interview';
 import type { Prisma, PrismaClient } from '../lib/database';
 import type { InterviewGateway } from './interview-gateway';
 import { ApiError } from './errors';
@@ -29,8 +30,7 @@ export async function interviewDetail(prisma: PrismaClient, gateway: InterviewGa
       evidence: { where: { kind: { in: ['CONFIRMED', 'RESCHEDULED'] } }, orderBy: { seq: 'asc' } },
     },
   });
-  const running = !['ATTENDED', 'CANCELLED', 'CLOSED'].includes(iv.status);
-  const state = running ? await gateway.state(iv.workflowId).catch(() => null) : null;
+  const state = !isEnded(iv.status) ? await gateway.state(iv.workflowId).catch(() => null) : null;
   return {
     id: iv.id,
     interviewId: iv.externalId,
@@ -77,11 +77,9 @@ export async function interviewDetail(prisma: PrismaClient, gateway: InterviewGa
   };
 }
 
-const ENDED = ['ATTENDED', 'CANCELLED', 'CLOSED'];
-
 /** An interview that has ended takes no more changes: 409 with its final state, without asking Temporal. */
 export function ensureNotEnded(iv: { status: string; attempt: number; startsAt: Date }): void {
-  if (ENDED.includes(iv.status)) {
+  if (isEnded(iv.status)) {
     throw new ApiError(409, 'interview_closed', `this interview is ${iv.status} and accepts no more changes`, {
       state: { status: iv.status, attempt: iv.attempt, startsAt: iv.startsAt.toISOString() },
     });

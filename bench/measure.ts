@@ -6,9 +6,9 @@
 import { Client as PgClient } from 'pg';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { poolConfigFromUrl } from '../lib/database-url';
-import { durationMs } from '../lib/policy';
+import { durationMs } from '../domain/policy';
 import type { AcceptedMessage, SendGridStandIn, TwilioStandIn } from '../test/support/provider-standins';
-import { interviewWorkflowId } from '../workflows/definitions';
+import { interviewWorkflowId, UPCOMING_STATUSES } from '../domain/interview';
 import type { EventOutcome, WorkloadRun } from './workload';
 
 export interface Spread {
@@ -409,15 +409,15 @@ export async function measure(args: {
   };
 }
 
-/** Of these workflows, those whose interview row now holds a final state. */
+/** Of these workflows, those whose interview row now holds a decided state (attendance no longer upcoming). */
 async function rowsNowFinal(databaseUrl: string, workflowIds: string[]): Promise<Set<string>> {
   if (workflowIds.length === 0) return new Set();
   const db = new PgClient(poolConfigFromUrl(databaseUrl));
   await db.connect();
   try {
     const { rows } = await db.query<{ workflowId: string }>(
-      `SELECT "workflowId" FROM "Interview" WHERE "workflowId" = ANY($1) AND status::text NOT IN ('SCHEDULED', 'IN_WINDOW')`,
-      [workflowIds],
+      `SELECT "workflowId" FROM "Interview" WHERE "workflowId" = ANY($1) AND status::text <> ALL($2::text[])`,
+      [workflowIds, UPCOMING_STATUSES],
     );
     return new Set(rows.map((r) => r.workflowId));
   } finally {

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:report`: seeds a scratch database with one group's year of
  * interviews (1,000,000 by default) and times the no-show report
- * (lib/reports.ts) on one month, printing the median of several runs per
+ * (domain/reports.ts) on one month, printing the median of several runs per
  * group-by and a summary of the EXPLAIN ANALYZE plan.
  *
  * Uses the PostgreSQL server of DATABASE_URL and a database of its own
@@ -13,8 +13,8 @@ import { Client } from 'pg';
 import { createFreshDatabase, dropDatabase, migrateDatabase } from '../dev/database';
 import { createPrisma } from '../lib/database';
 import { poolConfigFromUrl, withDatabase } from '../lib/database-url';
-import { DEFAULT_POLICY } from '../lib/policy';
-import { computeNoShowReport, noShowReportSql, type ReportDimension } from '../lib/reports';
+import { DEFAULT_POLICY } from '../domain/policy';
+import { computeNoShowReport, noShowReportSql, type ReportDimension } from '../domain/reports';
 
 const GROUP = 'bench-group';
 const SUBSIDIARIES = 10;

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../lib/config';
 import { Prisma } from '../lib/database';
-import { PolicyError } from '../lib/policy';
+import { PolicyError } from '../domain/policy';
 import { TenantError } from '../lib/tenants';
 import { CliError, Context, firstLine, UsageError, type Command, type Io } from './context';
 import { keyList, keyRevoke, keyRotate } from './keys';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { PolicyError, resolvePolicy } from '../lib/policy';
+import { PolicyError, resolvePolicy } from '../domain/policy';
 import { createTenant, TenantError } from '../lib/tenants';
 import { command, firstLine, requireOption, toJson, UsageError } from './context';
 

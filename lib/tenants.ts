@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Prisma, type PrismaClient } from './database';
 import type { SecretsConfig } from './config';
-import { DEFAULT_POLICY, resolvePolicy, type GroupPolicy } from './policy';
+import { DEFAULT_POLICY, resolvePolicy, type GroupPolicy } from '../domain/policy';
 import { decryptSecret, encryptSecret, randomToken } from './secrets';
 
 /**

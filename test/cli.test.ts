@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { databaseConfig, secretsConfig, type SecretsConfig } from '../lib/config';
 import { createPrisma, type PrismaClient } from '../lib/database';
 import { verifyHrToken } from '../lib/hr-token';
-import { DEFAULT_POLICY } from '../lib/policy';
+import { DEFAULT_POLICY } from '../domain/policy';
 import { decryptSecret, signPayload } from '../lib/secrets';
 import { createTenant, listApiKeys, readApiKeySecret, TenantError } from '../lib/tenants';
 import { run } from '../cli/main';

@@ -2,7 +2,7 @@
  * POST /v1/events against the real stack: signatures, idempotency, and bad
  * input that must leave nothing behind.
  */
-import { interviewWorkflowId } from '../workflows/definitions';
+import { interviewWorkflowId } from '../domain/interview';
 import { confirmedEvent, createTestTenant, postEvent, startHarness, type Harness, type TestTenant } from './support/harness';
 
 let h: Harness;

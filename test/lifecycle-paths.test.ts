@@ -3,7 +3,7 @@
  * events, HR calls, candidate self-service) on the real Temporal dev server
  * and PostgreSQL, checked by final state, evidence trail and records.
  */
-import { verifyChain } from '../activities/evidence';
+import { verifyChain } from '../domain/evidence';
 import {
   candidateEvent,
   confirmedEvent,

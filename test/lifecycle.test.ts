@@ -2,7 +2,7 @@
  * Whole lifecycles on the real Temporal dev server and PostgreSQL, with a
  * policy that runs them in seconds, checked in the database.
  */
-import { verifyChain } from '../activities/evidence';
+import { verifyChain } from '../domain/evidence';
 import { candidateEvent, confirmedEvent, createTestTenant, eventually, FAST_POLICY, postEvent, startHarness, type Harness } from './support/harness';
 
 let h: Harness;

@@ -12,7 +12,7 @@
  * activities of any other interview are unaffected.
  */
 import { randomBytes } from 'node:crypto';
-import { verifyChain } from '../activities/evidence';
+import { verifyChain } from '../domain/evidence';
 import { confirmedEvent, createTestTenant, eventually, postEvent, startHarness, waitForInterviewRow, type Harness } from './support/harness';
 import { SendGridSigner, SendGridStandIn, TwilioStandIn } from './support/provider-standins';
 import { useStandIns, type StandInEnvironment } from './support/provider-env';

@@ -1,10 +1,12 @@
 /**
  * The one place that decides whether a provider's refusal is for good
- * (activities/messaging/errors.ts), and the quiet-hours rule, as pure units.
+ * (activities/messaging/errors.ts), what a delivery receipt means
+ * (domain/receipts.ts), and the quiet-hours rule, as pure units.
  */
 import twilio from 'twilio';
-import { classifySendGridError, classifyTwilioError, receiptMeansUndeliverable, scrub } from '../activities/messaging/errors';
+import { classifySendGridError, classifyTwilioError, scrub } from '../activities/messaging/errors';
 import { quietHoursDecision } from '../activities/messaging/quiet-hours';
+import { receiptMeansUndeliverable } from '../domain/receipts';
 import Fastify from 'fastify';
 import webhooksRoutes from '../api/routes/webhooks';
 import { registerErrorHandling } from '../api/errors';

@@ -8,9 +8,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { verifyChain } from '../activities/evidence';
-import { NOTIFICATION_ARG } from '../activities/messaging/sendgrid-transport';
-import { interviewWorkflowId, stateQuery } from '../workflows/definitions';
+import { verifyChain } from '../domain/evidence';
+import { interviewWorkflowId } from '../domain/interview';
+import { NOTIFICATION_ARG } from '../domain/receipts';
+import { stateQuery } from '../workflows/definitions';
 import { confirmedEvent, createTestTenant, eventually, postEvent, startHarness, waitForInterviewRow, type Harness } from './support/harness';
 import {
   SendGridSigner,

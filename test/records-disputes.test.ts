@@ -3,7 +3,7 @@
  * self-service link; HR sees it, and reverses it (or upholds it). Every step
  * is in the audit log and the evidence trail.
  */
-import { verifyChain } from '../activities/evidence';
+import { verifyChain } from '../domain/evidence';
 import { FAST_POLICY, selfServiceToken, startHarness, type Harness } from './support/harness';
 import { confirmFor, createTestGroup, hrHeaders, waitForStatus, type TestGroup } from './support/records';
 

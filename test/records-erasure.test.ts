@@ -2,8 +2,8 @@
  * POST /v1/candidates/erasure: group HR erases a person's personal data
  * across the group; anonymous counts stay.
  */
-import { verifyChain } from '../activities/evidence';
-import { computeNoShowReport } from '../lib/reports';
+import { verifyChain } from '../domain/evidence';
+import { computeNoShowReport } from '../domain/reports';
 import { candidateEvent, FAST_POLICY, postEvent, selfServiceToken, startHarness, type Harness } from './support/harness';
 import { confirmFor, createTestGroup, hrHeaders, waitForStatus } from './support/records';
 

@@ -4,10 +4,10 @@
  * evidence, keeps anonymous counts, and does nothing the second time. And the
  * schedules themselves are created once and updated on every later start.
  */
-import { verifyChain } from '../activities/evidence';
+import { verifyChain } from '../domain/evidence';
 import type { SweepCounts } from '../activities/records';
 import { temporalConfig } from '../lib/config';
-import { computeNoShowReport } from '../lib/reports';
+import { computeNoShowReport } from '../domain/reports';
 import { ensureSchedules, scheduleIds } from '../workers/schedules';
 import { candidateEvent, FAST_POLICY, postEvent, startHarness, type Harness } from './support/harness';
 import { confirmFor, createTestGroup, hrHeaders, waitForStatus } from './support/records';

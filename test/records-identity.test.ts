@@ -3,7 +3,7 @@
  * and e-mail, set when a confirmation is accepted.
  */
 import { randomBytes } from 'node:crypto';
-import { emailHash, identityKey, normaliseEmail, normalisePhone, phoneHash } from '../lib/identity';
+import { emailHash, identityKey, normaliseEmail, normalisePhone, phoneHash } from '../domain/identity';
 import { startHarness, type Harness } from './support/harness';
 import { confirmFor, createTestGroup } from './support/records';
 

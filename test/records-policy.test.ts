@@ -3,7 +3,7 @@
  * value is refused, versions and audit, and the scope of a change (interviews
  * confirmed afterwards only).
  */
-import { DEFAULT_POLICY } from '../lib/policy';
+import { DEFAULT_POLICY } from '../domain/policy';
 import { startHarness, type Harness } from './support/harness';
 import { confirmFor, createTestGroup, hrHeaders } from './support/records';
 

@@ -23,7 +23,7 @@
 import { randomUUID } from 'node:crypto';
 import { temporalConfig } from '../lib/config';
 import type { Prisma } from '../lib/database';
-import { DEFAULT_POLICY } from '../lib/policy';
+import { DEFAULT_POLICY } from '../domain/policy';
 import { startHarness, type Harness } from './support/harness';
 import { createTestGroup, hrHeaders, type TestGroup } from './support/records';
 

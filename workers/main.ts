@@ -5,7 +5,7 @@
  */
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { databaseConfig, loadOrExit, logLevel, providersConfig, publicUrl, secretsConfig, temporalConfig, workerTuning } from '../lib/config';
-import { identityKey } from '../lib/identity';
+import { identityKey } from '../domain/identity';
 import { issueSelfServiceToken } from '../lib/self-service-token';
 import { createPrisma } from '../lib/database';
 import { transportsFromConfig } from '../activities/messaging/providers';

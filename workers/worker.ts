@@ -6,7 +6,7 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { temporalConnectionOptions, type MessageRates, type TemporalConfig, type WorkerTuning } from '../lib/config';
-import { channelTaskQueue } from '../activities/messaging/channels';
+import { channelTaskQueue } from '../domain/channels';
 import { createActivities, type ActivityDeps } from '../activities';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');

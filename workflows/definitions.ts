@@ -5,25 +5,7 @@
  * row or the audit entry whose id a message carries).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-
-export const STATUSES = [
-  'SCHEDULED',
-  'IN_WINDOW',
-  'ATTENDED',
-  'NO_SHOW',
-  'LATE_CANCELLED',
-  'CANCELLED',
-  'CLOSED',
-] as const;
-export type Status = (typeof STATUSES)[number];
-
-/** States in which HR's classification is awaited. */
-export const AWAITING_CLASSIFICATION: readonly Status[] = ['NO_SHOW', 'LATE_CANCELLED'];
-
-export const CLASSIFICATIONS = ['FORCE_MAJEURE', 'UNREACHABLE', 'NO_REASON'] as const;
-export type Classification = (typeof CLASSIFICATIONS)[number];
-
-export type Actor = 'platform' | 'hr' | 'candidate';
+import type { Actor, Classification, InterviewPlan, Status } from '../domain/interview';
 
 /** What the API knows when it starts the workflow. */
 export interface InterviewInput {
@@ -34,23 +16,6 @@ export interface InterviewInput {
   confirmationEventId: string;
   /** Present when the workflow continued as new: the state it carries over. */
   carried?: CarriedState;
-}
-
-/** What the workflow needs of the policy snapshot, in milliseconds. */
-export interface InterviewPlan {
-  interviewId: string;
-  channels: string[];
-  reminders: { point: string; offsetMs: number }[];
-  graceMs: number;
-  annotationWindowMs: number;
-  lateCancelMs: number;
-  selfService: { maxReschedules: number; cutoffMs: number };
-  /**
-   * Whether the policy has quiet hours (their times stay in the database).
-   * false: reminders go when due, with no question to the database; absent
-   * (plans made before this field): asked for every reminder, as then.
-   */
-  quietHours?: boolean;
 }
 
 export interface CarriedState {
@@ -128,7 +93,3 @@ export const annotateUpdate = defineUpdate<InterviewState, [AnnotateRequest]>('a
 
 export const stateQuery = defineQuery<InterviewState>('state');
 
-/** The business key: one workflow per interview of a subsidiary, ever. */
-export function interviewWorkflowId(subsidiaryId: string, externalInterviewId: string): string {
-  return `interview:${subsidiaryId}:${externalInterviewId}`;
-}

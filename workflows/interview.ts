@@ -28,9 +28,9 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { SendResult } from '../activities/messages';
-import { FALLBACK_ORDER, channelTaskQueue } from '../activities/messaging/channels';
+import { FALLBACK_ORDER, channelTaskQueue } from '../domain/channels';
+import { AWAITING_CLASSIFICATION, type InterviewPlan, type Status } from '../domain/interview';
 import {
-  AWAITING_CLASSIFICATION,
   INVALID_TRANSITION,
   annotateUpdate,
   cancelUpdate,
@@ -44,10 +44,8 @@ import {
   type CarriedState,
   type EventRef,
   type InterviewInput,
-  type InterviewPlan,
   type InterviewState,
   type RescheduleRequest,
-  type Status,
 } from './definitions';
 import { planReminders, type ReminderPoint } from './reminder-plan';
 import { InterviewStatus, NoShowClassification, ScheduledStart } from './search-attributes';

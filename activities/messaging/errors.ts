@@ -16,20 +16,9 @@
  * (Twilio's messages quote the number): a transient error's message is stored
  * in the workflow history, which carries no personal data.
  */
+import { TWILIO_PERMANENT, type FailureReason } from '../../domain/message-failures';
 
 export type FailureKind = 'permanent' | 'transient';
-
-export type FailureReason =
-  | 'invalid_recipient'
-  | 'unsubscribed'
-  | 'blocked'
-  | 'account'
-  | 'rejected'
-  | 'rate_limited'
-  | 'provider_unavailable'
-  | 'timeout'
-  | 'network'
-  | 'unknown';
 
 export interface ProviderFailure {
   provider: string;
@@ -65,34 +54,7 @@ export function scrub(text: string): string {
     .slice(0, 500);
 }
 
-/**
- * Twilio error codes whose message will never be accepted
- * (Twilio's error and warning dictionary). Codes not listed fall back to the
- * HTTP status: 4xx permanent, except 408 and 429.
- */
-const TWILIO_PERMANENT: Record<number, FailureReason> = {
-  21211: 'invalid_recipient', // invalid 'To' phone number
-  21214: 'invalid_recipient', // 'To' cannot be reached
-  21217: 'invalid_recipient', // phone number does not appear to be valid
-  21401: 'invalid_recipient', // invalid phone number
-  21407: 'invalid_recipient', // number type does not support SMS
-  21612: 'invalid_recipient', // 'To' not reachable via SMS from this sender
-  21614: 'invalid_recipient', // 'To' is not a valid mobile number
-  21635: 'invalid_recipient', // 'To' is a landline
-  21610: 'unsubscribed', // the recipient replied STOP
-  21408: 'blocked', // sending to this region is not enabled on the account
-  21611: 'blocked', // the sender's queue is full of undelivered messages
-  30004: 'blocked', // message blocked (delivery receipts)
-  30007: 'blocked', // carrier filtered (delivery receipts)
-  30005: 'invalid_recipient', // unknown destination (delivery receipts)
-  30006: 'invalid_recipient', // landline or unreachable carrier (delivery receipts)
-  20003: 'account', // authentication failed
-  20404: 'account', // resource not found: wrong account or service SID
-  21606: 'account', // 'From' is not a valid sender for this account
-  21659: 'account', // 'From' is not a Twilio number
-  21703: 'account', // Messaging Service has no senders
-  21704: 'account', // Messaging Service has no phone numbers
-};
+/** Twilio error codes worth trying again; the permanent ones are in domain/message-failures.ts. */
 const TWILIO_TRANSIENT: Record<number, FailureReason> = {
   20429: 'rate_limited', // too many requests
   20500: 'provider_unavailable', // internal server error
@@ -154,33 +116,6 @@ export function classifyTwilioError(err: unknown): ProviderError {
         ? { kind: 'transient' as const, reason: transient }
         : byStatus;
   return new ProviderError({ provider: 'twilio', ...decided, code: code?.toString(), httpStatus: status, message });
-}
-
-/** A Twilio delivery receipt's ErrorCode (30003 …), for evidence: permanent or not. */
-export function twilioReceiptReason(errorCode: string | undefined): FailureReason | undefined {
-  if (!errorCode) return undefined;
-  return TWILIO_PERMANENT[Number(errorCode)] ?? 'unknown';
-}
-
-/**
- * Whether a delivery receipt says the message will never arrive, for a reason
- * another channel gets around: Twilio's undelivered/failed with a permanent
- * ErrorCode (30003 "handset unreachable" may pass, so it does not count);
- * SendGrid's dropped (a suppressed or invalid address) and bounce of type
- * "bounce" (type "blocked" is the receiving server refusing for now).
- */
-export function receiptMeansUndeliverable(
-  provider: string,
-  status: string,
-  detail: { errorCode?: string | number; bounceType?: string | number } = {},
-): boolean {
-  if (provider === 'twilio') {
-    if (status !== 'undelivered' && status !== 'failed') return false;
-    const reason = twilioReceiptReason(detail.errorCode === undefined ? undefined : String(detail.errorCode));
-    return reason === 'invalid_recipient' || reason === 'unsubscribed' || reason === 'blocked';
-  }
-  if (provider === 'sendgrid') return status === 'dropped' || (status === 'bounced' && detail.bounceType !== 'blocked');
-  return false;
 }
 
 /** A SendGrid SDK error (ResponseError: `code` is the HTTP status, `response.body.errors`), or a network error. */

@@ -15,12 +15,10 @@
  */
 import { Client } from '@sendgrid/client';
 import { MailService } from '@sendgrid/mail';
+import { NOTIFICATION_ARG } from '../../domain/receipts';
 import type { SendGridConfig } from '../../lib/config';
 import { classifySendGridError } from './errors';
 import type { MessageTransport, OutgoingMessage, SentMessage } from './transport';
-
-/** The custom arg naming the notification; SendGrid's events carry it back as a top-level field. */
-export const NOTIFICATION_ARG = 'turnoutNotificationId';
 
 export function createSendGridTransport(config: SendGridConfig): MessageTransport {
   const client = new Client();

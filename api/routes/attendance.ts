@@ -1,7 +1,7 @@
 /**
  * GET /v1/candidates/attendance?phone=…|email=…: a person's records across the
  * group, as far as the caller may see them. The person is found by the keyed
- * hash of the normalised phone or e-mail (lib/identity.ts), so no subsidiary's
+ * hash of the normalised phone or e-mail (domain/identity.ts), so no subsidiary's
  * contact details are shown to another.
  *
  * What is shown (DESIGN.md, "Classification"):
@@ -20,8 +20,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Prisma } from '../../lib/database';
 import type { HrRole } from '../../lib/hr-token';
-import { emailHash, identityKey, phoneHash } from '../../lib/identity';
-import { resolvePolicy } from '../../lib/policy';
+import { emailHash, identityKey, phoneHash } from '../../domain/identity';
+import { resolvePolicy } from '../../domain/policy';
 import { ApiError } from '../errors';
 import { authenticateHr } from '../hr-auth';
 import { auditEntry, scopeSubsidiaryIds } from '../records-support';

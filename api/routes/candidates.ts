@@ -1,6 +1,6 @@
 /**
  * POST /v1/candidates/erasure {phone|email}: group HR erases a person's
- * personal data across the group on their behalf (activities/records.ts,
+ * personal data across the group on their behalf (domain/erasure.ts,
  * eraseCandidate). Interviews, records and their classifications stay, with
  * nothing left that points to the person, so anonymous counts and reports
  * do not change.
@@ -10,8 +10,8 @@
  * person's interviews is still running, so no workflow reads what it removes.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { identityKey } from '../../lib/identity';
-import { ErasureRefused, eraseCandidate } from '../../activities/records';
+import { identityKey } from '../../domain/identity';
+import { ErasureRefused, eraseCandidate } from '../../domain/erasure';
 import { ApiError } from '../errors';
 import { authenticateHr } from '../hr-auth';
 import { auditEntry } from '../records-support';

@@ -17,10 +17,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Prisma } from '../../lib/database';
 import type { HrRole } from '../../lib/hr-token';
-import { durationMs, resolvePolicy } from '../../lib/policy';
+import { durationMs, resolvePolicy } from '../../domain/policy';
 import { verifySelfServiceToken } from '../../lib/self-service-token';
 import { isUuid } from '../../lib/tenants';
-import { appendEvidence } from '../../activities/evidence';
+import { appendEvidence } from '../../domain/evidence';
 import { ApiError } from '../errors';
 import { authenticateHr, interviewScope } from '../hr-auth';
 import { auditEntry } from '../records-support';

@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Prisma } from '../../lib/database';
-import { canonicalJson } from '../../activities/evidence';
-import { interviewWorkflowId } from '../../workflows/definitions';
+import { canonicalJson } from '../../domain/canonical-json';
+import { interviewWorkflowId } from '../../domain/interview';
 import { ApiError, validationError } from '../errors';
 import { authenticatePlatform, type PlatformCaller } from '../platform-auth';
 import {

@@ -6,7 +6,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { HrClaims, HrRole } from '../../lib/hr-token';
 import type { Prisma } from '../../lib/database';
-import { verifyChain } from '../../activities/evidence';
+import { verifyChain } from '../../domain/evidence';
 import { auditedChange } from '../audit';
 import { authenticateHr, interviewScope } from '../hr-auth';
 import { changeAccepted, ensureNotEnded, findInterview, interviewDetail } from '../interview-view';

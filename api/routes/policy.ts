@@ -9,7 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Prisma } from '../../lib/database';
 import type { HrClaims } from '../../lib/hr-token';
-import { DEFAULT_POLICY, durationMs, PolicyError, resolvePolicy, type GroupPolicy } from '../../lib/policy';
+import { DEFAULT_POLICY, durationMs, PolicyError, resolvePolicy, type GroupPolicy } from '../../domain/policy';
 import { isUuid } from '../../lib/tenants';
 import { ApiError } from '../errors';
 import { authenticateHr } from '../hr-auth';

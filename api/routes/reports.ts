@@ -1,7 +1,7 @@
 /**
  * GET /v1/reports/no-shows?month=YYYY-MM&groupBy=…: counts and the no-show
  * rate over the caller's scope (an hr token its subsidiary; group_hr and
- * group auditors the group), computed in SQL (lib/reports.ts). JSON by
+ * group auditors the group), computed in SQL (domain/reports.ts). JSON by
  * default; `Accept: text/csv` gives CSV.
  * GET /v1/reports/monthly?month=YYYY-MM: the group's report as the monthly
  * schedule stored it (by subsidiary and reason), for group-wide callers.
@@ -9,8 +9,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { HrRole } from '../../lib/hr-token';
-import { computeNoShowReport, monthRange, parseGroupBy, ReportError, reportCsv, type NoShowReport } from '../../lib/reports';
-import { MONTHLY_GROUP_BY } from '../../activities/records';
+import { computeNoShowReport, monthRange, MONTHLY_GROUP_BY, parseGroupBy, ReportError, reportCsv, type NoShowReport } from '../../domain/reports';
 import { ApiError } from '../errors';
 import { authenticateHr } from '../hr-auth';
 import { scopeSubsidiaryIds } from '../records-support';

@@ -4,15 +4,14 @@
  * policy's limits, which the workflow enforces.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { resolvePolicy } from '../../lib/policy';
+import { isUpcoming } from '../../domain/interview';
+import { resolvePolicy } from '../../domain/policy';
 import { verifySelfServiceToken } from '../../lib/self-service-token';
 import { auditedChange } from '../audit';
 import { changeAccepted } from '../interview-view';
 import { ApiError } from '../errors';
 import { ErrorBody } from '../schemas/events';
 import { CancelBody, ChangeAccepted, SelfServiceRescheduleBody, SelfServiceView, TokenParams } from '../schemas/interviews';
-
-const ENDED = ['ATTENDED', 'CANCELLED', 'CLOSED', 'NO_SHOW', 'LATE_CANCELLED'];
 
 const selfServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { prisma, gateway, secrets } = app.turnout;
@@ -30,7 +29,7 @@ const selfServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   function ensureOpen(status: string) {
-    if (ENDED.includes(status)) {
+    if (!isUpcoming(status)) {
       throw new ApiError(409, 'interview_closed', `this interview can no longer be changed here (it is ${status.toLowerCase().replace('_', ' ')})`);
     }
   }
@@ -41,8 +40,8 @@ const selfServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req) => {
       const iv = await interviewFor(req.params.token);
       const policy = resolvePolicy(iv.policy);
-      const state = ENDED.includes(iv.status) ? null : await gateway.state(iv.workflowId).catch(() => null);
-      const open = !ENDED.includes(iv.status);
+      const open = isUpcoming(iv.status);
+      const state = open ? await gateway.state(iv.workflowId).catch(() => null) : null;
       return {
         interviewId: iv.externalId,
         position: iv.position.title,

@@ -8,7 +8,7 @@
  *
  * No signature: 401. A wrong one: 403. A provider whose verification key is
  * not configured: 503 (nothing can be trusted, so nothing is recorded). Only a
- * verified receipt reaches activities/messaging/receipts.ts, which explains
+ * verified receipt reaches domain/receipts.ts, which explains
  * why the API, not the workflow, writes it. A receipt saying a message will
  * never arrive (a bounce, an unknown number) is also signalled to the
  * interview's workflow, which sends the same message on another channel while
@@ -18,9 +18,14 @@ import { EventWebhook, EventWebhookHeader } from '@sendgrid/eventwebhook';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import twilio from 'twilio';
-import { recordReceipt, type Receipt, type ReceiptResult } from '../../activities/messaging/receipts';
-import { receiptMeansUndeliverable, twilioReceiptReason } from '../../activities/messaging/errors';
-import { NOTIFICATION_ARG } from '../../activities/messaging/sendgrid-transport';
+import {
+  NOTIFICATION_ARG,
+  receiptMeansUndeliverable,
+  recordReceipt,
+  twilioReceiptReason,
+  type Receipt,
+  type ReceiptResult,
+} from '../../domain/receipts';
 import { providerWebhooksConfig, type ProvidersConfig } from '../../lib/config';
 import { ApiError } from '../errors';
 import { ErrorBody } from '../schemas/events';

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { CLASSIFICATIONS, STATUSES } from '../../workflows/definitions';
+import { CLASSIFICATIONS, STATUSES } from '../../domain/interview';
 
 const Instant = Type.String({ format: 'date-time' });
 

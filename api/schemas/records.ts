@@ -4,7 +4,7 @@
  * TypeScript types and the OpenAPI document.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { CLASSIFICATIONS } from '../../workflows/definitions';
+import { CLASSIFICATIONS } from '../../domain/interview';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Duration = Type.String({ minLength: 2, maxLength: 40, description: 'ISO-8601 duration, e.g. PT48H, PT15M, P7D, P1Y' });

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { apiConfig, databaseConfig, secretsConfig, temporalConfig, type MessageRates, type SecretsConfig } from '../../lib/config';
 import { createPrisma, type PrismaClient } from '../../lib/database';
 import { signatureHeader } from '../../lib/secrets';
-import { identityKey } from '../../lib/identity';
+import { identityKey } from '../../domain/identity';
 import { issueSelfServiceToken } from '../../lib/self-service-token';
 import { createTenant } from '../../lib/tenants';
 import { mintHrToken, type HrClaims } from '../../lib/hr-token';

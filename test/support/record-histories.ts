@@ -84,15 +84,9 @@ import * as proto from '@temporalio/proto';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
 import { DateTime } from 'luxon';
-import { NOTIFICATION_ARG } from '../../activities/messaging/sendgrid-transport';
-import {
-  annotateUpdate,
-  rescheduleUpdate,
-  stateQuery,
-  type Classification,
-  type InterviewState,
-  type Status,
-} from '../../workflows/definitions';
+import type { Classification, Status } from '../../domain/interview';
+import { NOTIFICATION_ARG } from '../../domain/receipts';
+import { annotateUpdate, rescheduleUpdate, stateQuery, type InterviewState } from '../../workflows/definitions';
 import {
   candidateEvent,
   confirmedEvent,

@@ -1,4 +1,5 @@
 import { Duration } from 'luxon';
+import { CHANNELS, type Channel } from './channels';
 
 /**
  * A group's policy as stored and as the API shows it: durations are ISO-8601
@@ -14,9 +15,6 @@ export interface GroupPolicy {
   shareAcrossSubsidiaries: boolean;
   channels: Channel[];
 }
-
-export const CHANNELS = ['sms', 'email'] as const;
-export type Channel = (typeof CHANNELS)[number];
 
 export const DEFAULT_POLICY: GroupPolicy = {
   reminderOffsets: ['PT48H', 'PT24H', 'PT1H'],

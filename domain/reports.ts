@@ -17,10 +17,14 @@
  * Group-by columns come from a fixed whitelist; their SQL is written here,
  * never taken from the request.
  */
-import { Prisma, type PrismaClient } from './database';
+import { Prisma, type PrismaClient } from '../lib/database';
+import { RECORDED_STATUSES, STATUSES } from './interview';
 
 export const REPORT_DIMENSIONS = ['subsidiary', 'position', 'region', 'reason', 'channel', 'delivered'] as const;
 export type ReportDimension = (typeof REPORT_DIMENSIONS)[number];
+
+/** The stored monthly report: by subsidiary and classification, the view group HR starts from. */
+export const MONTHLY_GROUP_BY: ReportDimension[] = ['subsidiary', 'reason'];
 
 export class ReportError extends Error {
   constructor(
@@ -85,6 +89,15 @@ export function monthRange(month: string): { from: Date; to: Date } {
 type Join = 'subsidiary' | 'position' | 'delivery';
 
 /**
+ * An interview row stands for its current attempt unless that attempt left a
+ * record, which stands for it instead (the second half of the query): so each
+ * attempt counts once. Literal SQL, from the status sets of interview.ts.
+ */
+const WITHOUT_RECORD_SQL = STATUSES.filter((s) => !RECORDED_STATUSES.includes(s))
+  .map((s) => `'${s}'`)
+  .join(', ');
+
+/**
  * Each dimension: its output columns (name and SQL expression), what it groups
  * by (the first expression also marks the totals row), the join it needs. All SQL is literal.
  * Positions are per subsidiary: the same platform position id in two subsidiaries is two rows.
@@ -141,7 +154,7 @@ export function noShowReportSql(input: { subsidiaryIds: string[]; month: string;
              NULL::text AS reason
       FROM "Interview" i
       WHERE i."subsidiaryId" = ANY(${ids}::uuid[]) AND i."startsAt" >= ${from} AND i."startsAt" < ${to}
-        AND i.status IN ('SCHEDULED', 'IN_WINDOW', 'ATTENDED', 'CANCELLED')
+        AND i.status IN (${Prisma.raw(WITHOUT_RECORD_SQL)})
       UNION ALL
       SELECT r."interviewId", r.attempt, i."subsidiaryId", i."positionId", ${Prisma.raw(channel)},
              CASE r.kind WHEN 'NO_SHOW' THEN 'no_show' ELSE 'late_cancel' END,

@@ -1,5 +1,10 @@
+/**
+ * The evidence trail of an interview: append-only rows, each keeping the hash
+ * of the one before, so a disputed record can show it was not altered.
+ */
 import { createHash } from 'node:crypto';
 import type { Prisma } from '../lib/database';
+import { canonicalJson } from './canonical-json';
 
 /** The hash before the first row of a trail. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -10,18 +15,6 @@ export interface EvidenceEntry {
   kind: string;
   at: Date;
   data: Record<string, unknown>;
-}
-
-/** JSON with sorted keys, so the same content always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  return `{${Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`)
-    .join(',')}}`;
 }
 
 export function evidenceHash(
@@ -75,7 +68,7 @@ export async function appendEvidence(
 
 /**
  * Checks a trail read in seq order: each row's hash covers its content and the row before.
- * A row whose personal fields were erased (redactedAt, see activities/records.ts) keeps its
+ * A row whose personal fields were erased (redactedAt, see personal-data.ts) keeps its
  * original hash: it is checked for its place in the chain only, since its content has changed.
  */
 export function verifyChain(

@@ -1,10 +1,13 @@
 /**
- * Channel names shared by the workflow and the workers. Pure (no imports):
- * the workflow bundle includes this file.
+ * The channels a message can go by, shared by the policy, the workflow and the
+ * workers. Pure (no imports): the workflow bundle includes this file.
  */
 
+export const CHANNELS = ['sms', 'email'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
 /** The order in which a rejected message falls back to another channel. */
-export const FALLBACK_ORDER = ['sms', 'email'] as const;
+export const FALLBACK_ORDER = ['sms', 'email'] as const satisfies readonly Channel[];
 
 /**
  * Each channel's sends run on a task queue of their own, served by workers

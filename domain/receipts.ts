@@ -1,20 +1,31 @@
 /**
- * Delivery receipts from the providers' webhooks, written by the API itself.
+ * Delivery receipts from the providers' webhooks: what they mean, and how the
+ * API records them.
  *
- * DESIGN.md makes the workflow the single writer of an interview's state. A
- * receipt is not state: it moves no interview from one status to another and
- * no workflow decision waits for it; it is evidence ("the SMS was delivered at
- * 09:02") plus the delivery columns of the notification row the send activity
- * created. Routing it through the workflow would put a history event per
- * receipt into workflows that may already have completed, for nothing the
- * workflow reads. So the webhook route records it here, in one transaction:
- * the notification row's delivery status and the evidence row (appendEvidence
- * locks the interview row, so a receipt and a lifecycle step arriving together
- * chain one after the other). The evidence key `receipt:<provider id>:<status>`
- * makes a provider's retried callback add nothing.
+ * The workflow is the single writer of an interview's state
+ * (docs/state-machine.md). A receipt is not state: it moves no interview from
+ * one status to another and no workflow decision waits for it; it is evidence
+ * ("the SMS was delivered at 09:02") plus the delivery columns of the
+ * notification row the send activity created. Routing it through the workflow
+ * would put a history event per receipt into workflows that may already have
+ * completed, for nothing the workflow reads. So the webhook route records it
+ * here, in one transaction: the notification row's delivery status and the
+ * evidence row (appendEvidence locks the interview row, so a receipt and a
+ * lifecycle step arriving together chain one after the other). The evidence
+ * key `receipt:<provider id>:<status>` makes a provider's retried callback add
+ * nothing. The one receipt the workflow hears of is one saying a message will
+ * never arrive (receiptMeansUndeliverable): another channel may take over.
  */
-import type { Prisma, PrismaClient } from '../../lib/database';
-import { appendEvidence } from '../evidence';
+import type { Prisma, PrismaClient } from '../lib/database';
+import { appendEvidence } from './evidence';
+import { TWILIO_PERMANENT, type FailureReason } from './message-failures';
+
+/**
+ * The SendGrid custom arg naming the notification a message was sent for;
+ * SendGrid's events carry it back as a top-level field. (Twilio's status
+ * callback URL names it in its `notification` query parameter.)
+ */
+export const NOTIFICATION_ARG = 'turnoutNotificationId';
 
 export interface Receipt {
   provider: 'twilio' | 'sendgrid';
@@ -54,6 +65,33 @@ const PROGRESS: Record<string, number> = {
   bounced: 4,
   dropped: 4,
 };
+
+/** A Twilio delivery receipt's ErrorCode (30003 …), for evidence: permanent or not. */
+export function twilioReceiptReason(errorCode: string | undefined): FailureReason | undefined {
+  if (!errorCode) return undefined;
+  return TWILIO_PERMANENT[Number(errorCode)] ?? 'unknown';
+}
+
+/**
+ * Whether a delivery receipt says the message will never arrive, for a reason
+ * another channel gets around: Twilio's undelivered/failed with a permanent
+ * ErrorCode (30003 "handset unreachable" may pass, so it does not count);
+ * SendGrid's dropped (a suppressed or invalid address) and bounce of type
+ * "bounce" (type "blocked" is the receiving server refusing for now).
+ */
+export function receiptMeansUndeliverable(
+  provider: string,
+  status: string,
+  detail: { errorCode?: string | number; bounceType?: string | number } = {},
+): boolean {
+  if (provider === 'twilio') {
+    if (status !== 'undelivered' && status !== 'failed') return false;
+    const reason = twilioReceiptReason(detail.errorCode === undefined ? undefined : String(detail.errorCode));
+    return reason === 'invalid_recipient' || reason === 'unsubscribed' || reason === 'blocked';
+  }
+  if (provider === 'sendgrid') return status === 'dropped' || (status === 'bounced' && detail.bounceType !== 'blocked');
+  return false;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
