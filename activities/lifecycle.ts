@@ -10,7 +10,7 @@ import { durationMs, resolvePolicy, type GroupPolicy } from '../domain/policy';
 import type { Actor, Classification, InterviewPlan, Status } from '../domain/interview';
 import { appendEvidence } from '../domain/evidence';
 
-/** A candidate's cancellation closer to the start than this leaves a LATE_CANCEL record (DESIGN.md). */
+/** A candidate's cancellation closer to the start than this leaves a LATE_CANCEL record (docs/state-machine.md). */
 const LATE_CANCEL_MS = 24 * 3600_000;
 
 interface ConfirmedData {

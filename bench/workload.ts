@@ -4,7 +4,7 @@
  * API takes them (bounded concurrency), start times spread uniformly over a
  * window that begins some seconds after the first event, and a share of the
  * candidates logging in (`candidate.logged_in`) at a uniformly random moment
- * in the first seconds after their start. Every event is signed as DESIGN.md
+ * in the first seconds after their start. Every event is signed as docs/contract.md
  * says; a 5xx, a 429 or a dropped connection is retried with the same event
  * id (the API makes that idempotent), as a platform would.
  */

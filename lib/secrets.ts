@@ -20,7 +20,7 @@ export function randomToken(bytes = 24): string {
   return randomBytes(bytes).toString('base64url');
 }
 
-/** The platform signature of DESIGN.md: hex HMAC-SHA256(secret, "<t>.<raw body>"). */
+/** The platform signature (docs/contract.md): hex HMAC-SHA256(secret, "<t>.<raw body>"). */
 export function signPayload(secret: string, timestamp: number, rawBody: string): string {
   return createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex');
 }

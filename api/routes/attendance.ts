@@ -4,7 +4,7 @@
  * hash of the normalised phone or e-mail (domain/identity.ts), so no subsidiary's
  * contact details are shown to another.
  *
- * What is shown (DESIGN.md, "Classification"):
+ * What is shown (docs/classification.md):
  * - NO_REASON (negative): to every HR of the group while the group's current
  *   policy shares records across subsidiaries; otherwise only within the
  *   caller's own scope. Turning sharing off hides other subsidiaries' records at once.

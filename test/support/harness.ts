@@ -151,7 +151,7 @@ export function candidateEvent(type: 'candidate.logged_in' | 'candidate.link_cli
   return { id: `evt-${randomUUID()}`, type, occurredAt: at.toISOString(), data: { interviewId, at: at.toISOString(), ip: '203.0.113.7', userAgent: 'jest' } };
 }
 
-/** POSTs a platform event signed as DESIGN.md says; `sign` lets a test tamper with the signature. */
+/** POSTs a platform event signed as docs/contract.md says; `sign` lets a test tamper with the signature. */
 export function postEvent(
   h: Harness,
   tenant: TestTenant,
