@@ -7,7 +7,9 @@ import { Client as PgClient } from 'pg';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { poolConfigFromUrl } from '../lib/database-url';
 import { durationMs } from '../domain/policy';
-import type { AcceptedMessage, SendGridStandIn, TwilioStandIn } from '../test/support/provider-standins';
+import type { AcceptedMessage } from '../dev/standins/http-standin';
+import type { SendGridStandIn } from '../dev/standins/sendgrid';
+import type { TwilioStandIn } from '../dev/standins/twilio';
 import { interviewWorkflowId, UPCOMING_STATUSES } from '../domain/interview';
 import type { EventOutcome, WorkloadRun } from './workload';
 

@@ -22,7 +22,8 @@ import { freePort, sleep } from '../dev/ports';
 import { exited, killOnExit, markGroupLeader, stopChild } from '../dev/processes';
 import { ensureTemporalCli } from '../dev/temporal-cli';
 import { startTemporalDevServer, type TemporalDevServer } from '../dev/temporal-server';
-import { SendGridStandIn, TwilioStandIn } from '../test/support/provider-standins';
+import { SendGridStandIn } from '../dev/standins/sendgrid';
+import { TwilioStandIn } from '../dev/standins/twilio';
 import { TcpProxy } from './tcp-proxy';
 
 const ROOT = resolve(__dirname, '..');

@@ -14,7 +14,8 @@
 import { randomBytes } from 'node:crypto';
 import { verifyChain } from '../domain/evidence';
 import { confirmedEvent, createTestTenant, eventually, postEvent, startHarness, waitForInterviewRow, type Harness } from './support/harness';
-import { SendGridSigner, SendGridStandIn, TwilioStandIn } from './support/provider-standins';
+import { SendGridSigner, SendGridStandIn } from '../dev/standins/sendgrid';
+import { TwilioStandIn } from '../dev/standins/twilio';
 import { useStandIns, type StandInEnvironment } from './support/provider-env';
 
 const twilioApi = new TwilioStandIn();

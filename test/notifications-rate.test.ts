@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { transportsFromConfig } from '../activities/messaging/providers';
 import { providersConfig } from '../lib/config';
-import { confirmedEvent, createTestTenant, postEvent, startHarness, type Harness } from './support/harness';
-import { TwilioStandIn, until } from './support/provider-standins';
+import { TwilioStandIn } from '../dev/standins/twilio';
+import { confirmedEvent, createTestTenant, postEvent, startHarness, until, type Harness } from './support/harness';
 
 const twilioApi = new TwilioStandIn();
 const SMS_PER_SECOND = 1;

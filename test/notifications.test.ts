@@ -1,6 +1,6 @@
 /**
  * Real reminders end to end: the real Twilio and SendGrid SDKs, pointed at
- * local stand-ins of their APIs (test/support/provider-standins.ts), driven by
+ * local stand-ins of their APIs (dev/standins/), driven by
  * interview workflows on the real Temporal dev server, checked in PostgreSQL.
  * Each test confirms one interview whose only message due is the confirmation
  * (no reminder offsets, start an hour away), so every request the stand-ins
@@ -13,16 +13,9 @@ import { interviewWorkflowId } from '../domain/interview';
 import { NOTIFICATION_ARG } from '../domain/receipts';
 import { stateQuery } from '../workflows/definitions';
 import { confirmedEvent, createTestTenant, eventually, postEvent, startHarness, waitForInterviewRow, type Harness } from './support/harness';
-import {
-  SendGridSigner,
-  SendGridStandIn,
-  TwilioStandIn,
-  sendgridError,
-  sendgridEvent,
-  twilioError,
-  twilioSignature,
-  type AcceptedMessage,
-} from './support/provider-standins';
+import type { AcceptedMessage } from '../dev/standins/http-standin';
+import { SendGridSigner, SendGridStandIn, sendgridError, sendgridEvent } from '../dev/standins/sendgrid';
+import { TwilioStandIn, twilioError, twilioSignature } from '../dev/standins/twilio';
 import { STANDIN_CALLBACK_URL, useStandIns, type StandInEnvironment } from './support/provider-env';
 
 const twilioApi = new TwilioStandIn();

@@ -7,7 +7,8 @@
 import { transportsFromConfig } from '../../activities/messaging/providers';
 import type { MessageTransport } from '../../activities/messaging/transport';
 import { providersConfig } from '../../lib/config';
-import type { SendGridSigner, SendGridStandIn, TwilioStandIn } from './provider-standins';
+import type { SendGridSigner, SendGridStandIn } from '../../dev/standins/sendgrid';
+import type { TwilioStandIn } from '../../dev/standins/twilio';
 
 export const STANDIN_CALLBACK_URL = 'https://turnout.example.test/v1/webhooks/twilio/status';
 

@@ -60,7 +60,7 @@
  * TURNOUT_MASTER_KEY and TURNOUT_JWT_SECRET set too.
  *
  * Messages go to local stand-ins of the Twilio and SendGrid APIs
- * (provider-standins.ts), through the real SDKs, exactly as
+ * (dev/standins/), through the real SDKs, exactly as
  * test/notifications.test.ts drives them: the paths of the notification
  * patches script their refusals and post signed delivery receipts. Paths run
  * side by side on one worker with second-long policies; the two that script a
@@ -98,14 +98,9 @@ import {
   type Harness,
   type TestTenant,
 } from './harness';
-import {
-  SendGridSigner,
-  SendGridStandIn,
-  TwilioStandIn,
-  sendgridEvent,
-  twilioError,
-  type AcceptedMessage,
-} from './provider-standins';
+import type { AcceptedMessage } from '../../dev/standins/http-standin';
+import { SendGridSigner, SendGridStandIn, sendgridEvent } from '../../dev/standins/sendgrid';
+import { TwilioStandIn, twilioError } from '../../dev/standins/twilio';
 
 /** The lifecycle paths of DESIGN.md, recorded in every generation. */
 export const LIFECYCLE_PATHS = [
