@@ -53,322 +53,387 @@ function addDuration(at: Date, iso: string): Date {
   return new Date(at.getTime() + durationMs(iso, 'retention'));
 }
 
+async function setStatus(t: Prisma.TransactionClient, interviewId: string, data: Prisma.InterviewUpdateInput): Promise<void> {
+  await t.interview.update({ where: { id: interviewId }, data });
+}
+
+export interface AcceptConfirmationInput {
+  subsidiaryId: string;
+  groupId: string;
+  externalInterviewId: string;
+  confirmationEventId: string;
+  workflowId: string;
+  at: string;
+}
+
+/**
+ * Turns the confirmed event in the inbox into the interview's projection,
+ * with the group policy snapshotted: a later policy change does not move it.
+ */
+export async function acceptConfirmation(
+  prisma: PrismaClient,
+  identityKey: Buffer,
+  input: AcceptConfirmationInput,
+): Promise<{ plan: InterviewPlan; startsAt: string }> {
+  const event = await prisma.inboundEvent.findUnique({ where: { id: input.confirmationEventId } });
+  if (!event) {
+    throw ApplicationFailure.nonRetryable(`inbound event ${input.confirmationEventId} not found`, 'MissingEvent');
+  }
+  const data = eventData<ConfirmedData>(event.payload);
+  const group = await prisma.group.findUniqueOrThrow({ where: { id: input.groupId } });
+  const policy = resolvePolicy(group.policy);
+  const channels = data.channels?.length ? [...new Set(data.channels)] : policy.channels;
+  const at = new Date(input.at);
+  const identity = candidateIdentity(identityKey, data.candidate);
+
+  const interview = await prisma.$transaction(async (t) => {
+    const candidate = await t.candidate.upsert({
+      where: { subsidiaryId_externalId: { subsidiaryId: input.subsidiaryId, externalId: data.candidate.id } },
+      create: {
+        subsidiaryId: input.subsidiaryId,
+        externalId: data.candidate.id,
+        name: data.candidate.name,
+        phone: data.candidate.phone,
+        email: data.candidate.email,
+        ...identity,
+        timezone: data.candidate.timezone ?? null,
+        locale: data.candidate.locale ?? null,
+      },
+      update: {
+        name: data.candidate.name,
+        phone: data.candidate.phone,
+        email: data.candidate.email,
+        ...identity,
+        timezone: data.candidate.timezone ?? null,
+        locale: data.candidate.locale ?? null,
+      },
+    });
+    const position = await t.position.upsert({
+      where: { subsidiaryId_externalId: { subsidiaryId: input.subsidiaryId, externalId: data.position.id } },
+      create: {
+        subsidiaryId: input.subsidiaryId,
+        externalId: data.position.id,
+        title: data.position.title,
+        region: data.position.region ?? null,
+      },
+      update: { title: data.position.title, region: data.position.region ?? null },
+    });
+    const row = await t.interview.upsert({
+      where: { workflowId: input.workflowId },
+      create: {
+        subsidiaryId: input.subsidiaryId,
+        externalId: input.externalInterviewId,
+        workflowId: input.workflowId,
+        candidateId: candidate.id,
+        positionId: position.id,
+        status: 'SCHEDULED',
+        startsAt: new Date(data.startsAt),
+        joinUrl: data.joinUrl,
+        channels,
+        policy: { ...policy, policyVersion: group.policyVersion } as unknown as Prisma.InputJsonValue,
+        confirmedAt: at,
+      },
+      update: {},
+    });
+    await appendEvidence(t, row.id, [
+      {
+        key: 'confirmed',
+        kind: 'CONFIRMED',
+        at,
+        data: { eventId: event.eventId, occurredAt: event.occurredAt.toISOString(), startsAt: data.startsAt, channels },
+      },
+    ]);
+    return row;
+  });
+  const snapshot = resolvePolicy(interview.policy);
+  return { plan: planFromPolicy(interview.id, snapshot, interview.channels), startsAt: interview.startsAt.toISOString() };
+}
+
+export interface RecordStatusInput {
+  interviewId: string;
+  attempt: number;
+  status: Status;
+  kind: string;
+  at: string;
+}
+
+export async function recordStatus(prisma: PrismaClient, input: RecordStatusInput) {
+  await prisma.$transaction(async (t) => {
+    await setStatus(t, input.interviewId, { status: input.status });
+    await appendEvidence(t, input.interviewId, [
+      { key: `${input.attempt}:${input.kind}`, kind: input.kind, at: new Date(input.at), data: { attempt: input.attempt } },
+    ]);
+  });
+}
+
+export interface RecordPlatformEvidenceInput {
+  interviewId: string;
+  attempt: number;
+  eventId: string;
+  kind: string;
+  at: string;
+}
+
+/** Link clicks and logins that do not change state, with what the platform reported. */
+export async function recordPlatformEvidence(prisma: PrismaClient, input: RecordPlatformEvidenceInput) {
+  const event = await prisma.inboundEvent.findUniqueOrThrow({ where: { id: input.eventId } });
+  const data = eventData<PlatformEventData>(event.payload);
+  const interview = await prisma.interview.findUniqueOrThrow({ where: { id: input.interviewId } });
+  const reportedAt = data.at ?? event.occurredAt.toISOString();
+  const minutesLate =
+    input.kind === 'LATE_LOGIN' ? Math.round((Date.parse(reportedAt) - interview.startsAt.getTime()) / 60_000) : undefined;
+  await prisma.$transaction((t) =>
+    appendEvidence(t, input.interviewId, [
+      {
+        key: `event:${event.eventId}`,
+        kind: input.kind,
+        at: new Date(input.at),
+        data: { attempt: input.attempt, eventId: event.eventId, reportedAt, ip: data.ip, userAgent: data.userAgent, minutesLate },
+      },
+    ]),
+  );
+}
+
+export interface RecordAttendanceInput {
+  interviewId: string;
+  attempt: number;
+  eventId: string;
+  loginAt: string;
+  at: string;
+}
+
+export async function recordAttendance(prisma: PrismaClient, input: RecordAttendanceInput) {
+  const event = await prisma.inboundEvent.findUniqueOrThrow({ where: { id: input.eventId } });
+  const data = eventData<PlatformEventData>(event.payload);
+  const at = new Date(input.at);
+  await prisma.$transaction(async (t) => {
+    await setStatus(t, input.interviewId, { status: 'ATTENDED', attendedAt: new Date(input.loginAt), outcome: 'ATTENDED', closedAt: at });
+    await appendEvidence(t, input.interviewId, [
+      {
+        key: `event:${event.eventId}`,
+        kind: 'LOGIN',
+        at,
+        data: { attempt: input.attempt, eventId: event.eventId, reportedAt: input.loginAt, ip: data.ip, userAgent: data.userAgent },
+      },
+      { key: `${input.attempt}:ATTENDED`, kind: 'ATTENDED', at, data: { attempt: input.attempt } },
+    ]);
+  });
+}
+
+export interface RecordNoShowInput {
+  interviewId: string;
+  attempt: number;
+  kind: 'NO_SHOW' | 'LATE_CANCEL';
+  scheduledStart: string;
+  at: string;
+  /** Also record that the attendance window closed (same transaction). */
+  windowClosed?: boolean;
+}
+
+/** The no-show (or late-cancel) record with a summary of the evidence HR will weigh. */
+export async function recordNoShow(prisma: PrismaClient, input: RecordNoShowInput) {
+  const at = new Date(input.at);
+  await prisma.$transaction(async (t) => {
+    if (input.windowClosed) {
+      await appendEvidence(t, input.interviewId, [
+        { key: `${input.attempt}:WINDOW_CLOSED`, kind: 'WINDOW_CLOSED', at, data: { attempt: input.attempt } },
+      ]);
+    }
+    await t.noShowRecord.upsert({
+      where: { interviewId_attempt: { interviewId: input.interviewId, attempt: input.attempt } },
+      create: {
+        interviewId: input.interviewId,
+        attempt: input.attempt,
+        kind: input.kind,
+        scheduledStart: new Date(input.scheduledStart),
+        detectedAt: at,
+      },
+      update: {},
+    });
+    const messages = await t.notification.findMany({
+      where: { interviewId: input.interviewId, attempt: input.attempt },
+      select: { point: true, channel: true, status: true, deliveryStatus: true },
+    });
+    const clicks = await t.evidence.count({ where: { interviewId: input.interviewId, kind: 'LINK_CLICKED' } });
+    await setStatus(t, input.interviewId, { status: input.kind === 'NO_SHOW' ? 'NO_SHOW' : 'LATE_CANCELLED' });
+    await appendEvidence(t, input.interviewId, [
+      {
+        key: `${input.attempt}:${input.kind}_RECORDED`,
+        kind: `${input.kind}_RECORDED`,
+        at,
+        data: {
+          attempt: input.attempt,
+          scheduledStart: input.scheduledStart,
+          messagesSent: messages.filter((m) => m.status === 'SENT').length,
+          messagesDelivered: messages.filter((m) => m.deliveryStatus === 'delivered').length,
+          linkClicks: clicks,
+        },
+      },
+    ]);
+  });
+}
+
+export interface AlertHrInput {
+  interviewId: string;
+  attempt: number;
+  kind: string;
+  at: string;
+}
+
+/** HR is alerted at once: a row HR tooling reads, and a log line with ids only. */
+export async function alertHr(prisma: PrismaClient, input: AlertHrInput) {
+  await prisma.$transaction(async (t) => {
+    const existing = await t.hrAlert.findUnique({
+      where: { interviewId_attempt_kind: { interviewId: input.interviewId, attempt: input.attempt, kind: input.kind } },
+    });
+    if (existing) return;
+    await t.hrAlert.create({ data: { interviewId: input.interviewId, attempt: input.attempt, kind: input.kind } });
+    await appendEvidence(t, input.interviewId, [
+      {
+        key: `${input.attempt}:HR_ALERTED:${input.kind}`,
+        kind: 'HR_ALERTED',
+        at: new Date(input.at),
+        data: { attempt: input.attempt, alert: input.kind },
+      },
+    ]);
+  });
+  log.info('HR alerted', { interviewId: input.interviewId, attempt: input.attempt, alert: input.kind });
+}
+
+export interface RecordRescheduleInput {
+  interviewId: string;
+  attempt: number;
+  newAttempt: boolean;
+  from: string;
+  to: string;
+  by: Actor;
+  ref: string;
+  at: string;
+}
+
+export async function recordReschedule(prisma: PrismaClient, input: RecordRescheduleInput) {
+  await prisma.$transaction(async (t) => {
+    if (input.newAttempt) {
+      await t.noShowRecord.updateMany({
+        where: { interviewId: input.interviewId, attempt: input.attempt - 1 },
+        data: { nextAttempt: input.attempt },
+      });
+    }
+    await setStatus(t, input.interviewId, { status: 'SCHEDULED', startsAt: new Date(input.to), attempt: input.attempt });
+    await appendEvidence(t, input.interviewId, [
+      {
+        key: `reschedule:${input.ref}`,
+        kind: 'RESCHEDULED',
+        at: new Date(input.at),
+        data: { attempt: input.attempt, newAttempt: input.newAttempt, from: input.from, to: input.to, by: input.by, ref: input.ref },
+      },
+    ]);
+  });
+}
+
+export interface RecordCancellationInput {
+  interviewId: string;
+  attempt: number;
+  late: boolean;
+  by: Actor;
+  ref: string;
+  at: string;
+}
+
+export async function recordCancellation(prisma: PrismaClient, input: RecordCancellationInput) {
+  const at = new Date(input.at);
+  await prisma.$transaction(async (t) => {
+    await setStatus(
+      t,
+      input.interviewId,
+      input.late ? { status: 'LATE_CANCELLED' } : { status: 'CANCELLED', outcome: 'CANCELLED', closedAt: at },
+    );
+    await appendEvidence(t, input.interviewId, [
+      {
+        key: `cancel:${input.ref}`,
+        kind: 'CANCELLED',
+        at,
+        data: { attempt: input.attempt, late: input.late, by: input.by, ref: input.ref },
+      },
+    ]);
+  });
+}
+
+export interface RecordAnnotationInput {
+  interviewId: string;
+  attempt: number;
+  classification: Classification;
+  hrUserId: string;
+  ref: string;
+  at: string;
+}
+
+/** HR's classification closes the interview; only NO_REASON is ever a negative mark. */
+export async function recordAnnotation(prisma: PrismaClient, input: RecordAnnotationInput) {
+  const at = new Date(input.at);
+  const audit = await prisma.auditEntry.findUnique({ where: { id: input.ref } });
+  const note = (audit?.payload as { note?: string } | undefined)?.note ?? null;
+  await prisma.$transaction(async (t) => {
+    const interview = await t.interview.findUniqueOrThrow({ where: { id: input.interviewId } });
+    const policy = resolvePolicy(interview.policy);
+    const expiresAt =
+      input.classification === 'NO_REASON'
+        ? addDuration(at, policy.retention.NO_REASON)
+        : input.classification === 'UNREACHABLE'
+          ? addDuration(at, policy.retention.UNREACHABLE)
+          : null;
+    await t.noShowRecord.update({
+      where: { interviewId_attempt: { interviewId: input.interviewId, attempt: input.attempt } },
+      data: { classification: input.classification, classifiedAt: at, classifiedBy: input.hrUserId, note, expiresAt },
+    });
+    await setStatus(t, input.interviewId, { status: 'CLOSED', outcome: input.classification, closedAt: at });
+    await appendEvidence(t, input.interviewId, [
+      {
+        key: `annotation:${input.ref}`,
+        kind: 'ANNOTATED',
+        at,
+        data: { attempt: input.attempt, classification: input.classification, hrUserId: input.hrUserId, ref: input.ref },
+      },
+    ]);
+  });
+}
+
+export interface CloseUnannotatedInput {
+  interviewId: string;
+  attempt: number;
+  at: string;
+}
+
+export async function closeUnannotated(prisma: PrismaClient, input: CloseUnannotatedInput) {
+  const at = new Date(input.at);
+  await prisma.$transaction(async (t) => {
+    const interview = await t.interview.findUniqueOrThrow({ where: { id: input.interviewId } });
+    const policy = resolvePolicy(interview.policy);
+    await t.noShowRecord.update({
+      where: { interviewId_attempt: { interviewId: input.interviewId, attempt: input.attempt } },
+      data: { classification: 'UNANNOTATED', classifiedAt: at, expiresAt: addDuration(at, policy.retention.UNREACHABLE) },
+    });
+    await setStatus(t, input.interviewId, { status: 'CLOSED', outcome: 'UNANNOTATED', closedAt: at });
+    await appendEvidence(t, input.interviewId, [
+      { key: `${input.attempt}:CLOSED_UNANNOTATED`, kind: 'CLOSED_UNANNOTATED', at, data: { attempt: input.attempt } },
+    ]);
+  });
+}
+
+// --- the activities ----------------------------------------------------------------
+
 /** `identityKey` (domain/identity.ts) hashes the candidate's phone and e-mail for matching across subsidiaries. */
 export function createLifecycleActivities(prisma: PrismaClient, identityKey: Buffer) {
-  const tx = <T>(fn: (t: Prisma.TransactionClient) => Promise<T>) => prisma.$transaction(fn);
-
-  async function setStatus(
-    t: Prisma.TransactionClient,
-    interviewId: string,
-    data: Prisma.InterviewUpdateInput,
-  ): Promise<void> {
-    await t.interview.update({ where: { id: interviewId }, data });
-  }
-
   return {
-    /**
-     * Turns the confirmed event in the inbox into the interview's projection,
-     * with the group policy snapshotted: a later policy change does not move it.
-     */
-    async acceptConfirmation(input: {
-      subsidiaryId: string;
-      groupId: string;
-      externalInterviewId: string;
-      confirmationEventId: string;
-      workflowId: string;
-      at: string;
-    }): Promise<{ plan: InterviewPlan; startsAt: string }> {
-      const event = await prisma.inboundEvent.findUnique({ where: { id: input.confirmationEventId } });
-      if (!event) {
-        throw ApplicationFailure.nonRetryable(`inbound event ${input.confirmationEventId} not found`, 'MissingEvent');
-      }
-      const data = eventData<ConfirmedData>(event.payload);
-      const group = await prisma.group.findUniqueOrThrow({ where: { id: input.groupId } });
-      const policy = resolvePolicy(group.policy);
-      const channels = data.channels?.length ? [...new Set(data.channels)] : policy.channels;
-      const at = new Date(input.at);
-      const identity = candidateIdentity(identityKey, data.candidate);
-
-      const interview = await tx(async (t) => {
-        const candidate = await t.candidate.upsert({
-          where: { subsidiaryId_externalId: { subsidiaryId: input.subsidiaryId, externalId: data.candidate.id } },
-          create: {
-            subsidiaryId: input.subsidiaryId,
-            externalId: data.candidate.id,
-            name: data.candidate.name,
-            phone: data.candidate.phone,
-            email: data.candidate.email,
-            ...identity,
-            timezone: data.candidate.timezone ?? null,
-            locale: data.candidate.locale ?? null,
-          },
-          update: {
-            name: data.candidate.name,
-            phone: data.candidate.phone,
-            email: data.candidate.email,
-            ...identity,
-            timezone: data.candidate.timezone ?? null,
-            locale: data.candidate.locale ?? null,
-          },
-        });
-        const position = await t.position.upsert({
-          where: { subsidiaryId_externalId: { subsidiaryId: input.subsidiaryId, externalId: data.position.id } },
-          create: {
-            subsidiaryId: input.subsidiaryId,
-            externalId: data.position.id,
-            title: data.position.title,
-            region: data.position.region ?? null,
-          },
-          update: { title: data.position.title, region: data.position.region ?? null },
-        });
-        const row = await t.interview.upsert({
-          where: { workflowId: input.workflowId },
-          create: {
-            subsidiaryId: input.subsidiaryId,
-            externalId: input.externalInterviewId,
-            workflowId: input.workflowId,
-            candidateId: candidate.id,
-            positionId: position.id,
-            status: 'SCHEDULED',
-            startsAt: new Date(data.startsAt),
-            joinUrl: data.joinUrl,
-            channels,
-            policy: { ...policy, policyVersion: group.policyVersion } as unknown as Prisma.InputJsonValue,
-            confirmedAt: at,
-          },
-          update: {},
-        });
-        await appendEvidence(t, row.id, [
-          {
-            key: 'confirmed',
-            kind: 'CONFIRMED',
-            at,
-            data: { eventId: event.eventId, occurredAt: event.occurredAt.toISOString(), startsAt: data.startsAt, channels },
-          },
-        ]);
-        return row;
-      });
-      const snapshot = resolvePolicy(interview.policy);
-      return { plan: planFromPolicy(interview.id, snapshot, interview.channels), startsAt: interview.startsAt.toISOString() };
-    },
-
-    async recordStatus(input: { interviewId: string; attempt: number; status: Status; kind: string; at: string }) {
-      await tx(async (t) => {
-        await setStatus(t, input.interviewId, { status: input.status });
-        await appendEvidence(t, input.interviewId, [
-          { key: `${input.attempt}:${input.kind}`, kind: input.kind, at: new Date(input.at), data: { attempt: input.attempt } },
-        ]);
-      });
-    },
-
-    /** Link clicks and logins that do not change state, with what the platform reported. */
-    async recordPlatformEvidence(input: { interviewId: string; attempt: number; eventId: string; kind: string; at: string }) {
-      const event = await prisma.inboundEvent.findUniqueOrThrow({ where: { id: input.eventId } });
-      const data = eventData<PlatformEventData>(event.payload);
-      const interview = await prisma.interview.findUniqueOrThrow({ where: { id: input.interviewId } });
-      const reportedAt = data.at ?? event.occurredAt.toISOString();
-      const minutesLate =
-        input.kind === 'LATE_LOGIN' ? Math.round((Date.parse(reportedAt) - interview.startsAt.getTime()) / 60_000) : undefined;
-      await tx((t) =>
-        appendEvidence(t, input.interviewId, [
-          {
-            key: `event:${event.eventId}`,
-            kind: input.kind,
-            at: new Date(input.at),
-            data: { attempt: input.attempt, eventId: event.eventId, reportedAt, ip: data.ip, userAgent: data.userAgent, minutesLate },
-          },
-        ]),
-      );
-    },
-
-    async recordAttendance(input: { interviewId: string; attempt: number; eventId: string; loginAt: string; at: string }) {
-      const event = await prisma.inboundEvent.findUniqueOrThrow({ where: { id: input.eventId } });
-      const data = eventData<PlatformEventData>(event.payload);
-      const at = new Date(input.at);
-      await tx(async (t) => {
-        await setStatus(t, input.interviewId, { status: 'ATTENDED', attendedAt: new Date(input.loginAt), outcome: 'ATTENDED', closedAt: at });
-        await appendEvidence(t, input.interviewId, [
-          {
-            key: `event:${event.eventId}`,
-            kind: 'LOGIN',
-            at,
-            data: { attempt: input.attempt, eventId: event.eventId, reportedAt: input.loginAt, ip: data.ip, userAgent: data.userAgent },
-          },
-          { key: `${input.attempt}:ATTENDED`, kind: 'ATTENDED', at, data: { attempt: input.attempt } },
-        ]);
-      });
-    },
-
-    /** The no-show (or late-cancel) record with a summary of the evidence HR will weigh. */
-    async recordNoShow(input: {
-      interviewId: string;
-      attempt: number;
-      kind: 'NO_SHOW' | 'LATE_CANCEL';
-      scheduledStart: string;
-      at: string;
-      /** Also record that the attendance window closed (same transaction). */
-      windowClosed?: boolean;
-    }) {
-      const at = new Date(input.at);
-      await tx(async (t) => {
-        if (input.windowClosed) {
-          await appendEvidence(t, input.interviewId, [
-            { key: `${input.attempt}:WINDOW_CLOSED`, kind: 'WINDOW_CLOSED', at, data: { attempt: input.attempt } },
-          ]);
-        }
-        await t.noShowRecord.upsert({
-          where: { interviewId_attempt: { interviewId: input.interviewId, attempt: input.attempt } },
-          create: {
-            interviewId: input.interviewId,
-            attempt: input.attempt,
-            kind: input.kind,
-            scheduledStart: new Date(input.scheduledStart),
-            detectedAt: at,
-          },
-          update: {},
-        });
-        const messages = await t.notification.findMany({
-          where: { interviewId: input.interviewId, attempt: input.attempt },
-          select: { point: true, channel: true, status: true, deliveryStatus: true },
-        });
-        const clicks = await t.evidence.count({ where: { interviewId: input.interviewId, kind: 'LINK_CLICKED' } });
-        await setStatus(t, input.interviewId, { status: input.kind === 'NO_SHOW' ? 'NO_SHOW' : 'LATE_CANCELLED' });
-        await appendEvidence(t, input.interviewId, [
-          {
-            key: `${input.attempt}:${input.kind}_RECORDED`,
-            kind: `${input.kind}_RECORDED`,
-            at,
-            data: {
-              attempt: input.attempt,
-              scheduledStart: input.scheduledStart,
-              messagesSent: messages.filter((m) => m.status === 'SENT').length,
-              messagesDelivered: messages.filter((m) => m.deliveryStatus === 'delivered').length,
-              linkClicks: clicks,
-            },
-          },
-        ]);
-      });
-    },
-
-    /** HR is alerted at once: a row HR tooling reads, and a log line with ids only. */
-    async alertHr(input: { interviewId: string; attempt: number; kind: string; at: string }) {
-      await tx(async (t) => {
-        const existing = await t.hrAlert.findUnique({
-          where: { interviewId_attempt_kind: { interviewId: input.interviewId, attempt: input.attempt, kind: input.kind } },
-        });
-        if (existing) return;
-        await t.hrAlert.create({ data: { interviewId: input.interviewId, attempt: input.attempt, kind: input.kind } });
-        await appendEvidence(t, input.interviewId, [
-          {
-            key: `${input.attempt}:HR_ALERTED:${input.kind}`,
-            kind: 'HR_ALERTED',
-            at: new Date(input.at),
-            data: { attempt: input.attempt, alert: input.kind },
-          },
-        ]);
-      });
-      log.info('HR alerted', { interviewId: input.interviewId, attempt: input.attempt, alert: input.kind });
-    },
-
-    async recordReschedule(input: {
-      interviewId: string;
-      attempt: number;
-      newAttempt: boolean;
-      from: string;
-      to: string;
-      by: Actor;
-      ref: string;
-      at: string;
-    }) {
-      await tx(async (t) => {
-        if (input.newAttempt) {
-          await t.noShowRecord.updateMany({
-            where: { interviewId: input.interviewId, attempt: input.attempt - 1 },
-            data: { nextAttempt: input.attempt },
-          });
-        }
-        await setStatus(t, input.interviewId, { status: 'SCHEDULED', startsAt: new Date(input.to), attempt: input.attempt });
-        await appendEvidence(t, input.interviewId, [
-          {
-            key: `reschedule:${input.ref}`,
-            kind: 'RESCHEDULED',
-            at: new Date(input.at),
-            data: { attempt: input.attempt, newAttempt: input.newAttempt, from: input.from, to: input.to, by: input.by, ref: input.ref },
-          },
-        ]);
-      });
-    },
-
-    async recordCancellation(input: { interviewId: string; attempt: number; late: boolean; by: Actor; ref: string; at: string }) {
-      const at = new Date(input.at);
-      await tx(async (t) => {
-        await setStatus(
-          t,
-          input.interviewId,
-          input.late ? { status: 'LATE_CANCELLED' } : { status: 'CANCELLED', outcome: 'CANCELLED', closedAt: at },
-        );
-        await appendEvidence(t, input.interviewId, [
-          {
-            key: `cancel:${input.ref}`,
-            kind: 'CANCELLED',
-            at,
-            data: { attempt: input.attempt, late: input.late, by: input.by, ref: input.ref },
-          },
-        ]);
-      });
-    },
-
-    /** HR's classification closes the interview; only NO_REASON is ever a negative mark. */
-    async recordAnnotation(input: {
-      interviewId: string;
-      attempt: number;
-      classification: Classification;
-      hrUserId: string;
-      ref: string;
-      at: string;
-    }) {
-      const at = new Date(input.at);
-      const audit = await prisma.auditEntry.findUnique({ where: { id: input.ref } });
-      const note = (audit?.payload as { note?: string } | undefined)?.note ?? null;
-      await tx(async (t) => {
-        const interview = await t.interview.findUniqueOrThrow({ where: { id: input.interviewId } });
-        const policy = resolvePolicy(interview.policy);
-        const expiresAt =
-          input.classification === 'NO_REASON'
-            ? addDuration(at, policy.retention.NO_REASON)
-            : input.classification === 'UNREACHABLE'
-              ? addDuration(at, policy.retention.UNREACHABLE)
-              : null;
-        await t.noShowRecord.update({
-          where: { interviewId_attempt: { interviewId: input.interviewId, attempt: input.attempt } },
-          data: { classification: input.classification, classifiedAt: at, classifiedBy: input.hrUserId, note, expiresAt },
-        });
-        await setStatus(t, input.interviewId, { status: 'CLOSED', outcome: input.classification, closedAt: at });
-        await appendEvidence(t, input.interviewId, [
-          {
-            key: `annotation:${input.ref}`,
-            kind: 'ANNOTATED',
-            at,
-            data: { attempt: input.attempt, classification: input.classification, hrUserId: input.hrUserId, ref: input.ref },
-          },
-        ]);
-      });
-    },
-
-    async closeUnannotated(input: { interviewId: string; attempt: number; at: string }) {
-      const at = new Date(input.at);
-      await tx(async (t) => {
-        const interview = await t.interview.findUniqueOrThrow({ where: { id: input.interviewId } });
-        const policy = resolvePolicy(interview.policy);
-        await t.noShowRecord.update({
-          where: { interviewId_attempt: { interviewId: input.interviewId, attempt: input.attempt } },
-          data: { classification: 'UNANNOTATED', classifiedAt: at, expiresAt: addDuration(at, policy.retention.UNREACHABLE) },
-        });
-        await setStatus(t, input.interviewId, { status: 'CLOSED', outcome: 'UNANNOTATED', closedAt: at });
-        await appendEvidence(t, input.interviewId, [
-          { key: `${input.attempt}:CLOSED_UNANNOTATED`, kind: 'CLOSED_UNANNOTATED', at, data: { attempt: input.attempt } },
-        ]);
-      });
-    },
+    acceptConfirmation: (input: AcceptConfirmationInput) => acceptConfirmation(prisma, identityKey, input),
+    recordStatus: (input: RecordStatusInput) => recordStatus(prisma, input),
+    recordPlatformEvidence: (input: RecordPlatformEvidenceInput) => recordPlatformEvidence(prisma, input),
+    recordAttendance: (input: RecordAttendanceInput) => recordAttendance(prisma, input),
+    recordNoShow: (input: RecordNoShowInput) => recordNoShow(prisma, input),
+    alertHr: (input: AlertHrInput) => alertHr(prisma, input),
+    recordReschedule: (input: RecordRescheduleInput) => recordReschedule(prisma, input),
+    recordCancellation: (input: RecordCancellationInput) => recordCancellation(prisma, input),
+    recordAnnotation: (input: RecordAnnotationInput) => recordAnnotation(prisma, input),
+    closeUnannotated: (input: CloseUnannotatedInput) => closeUnannotated(prisma, input),
   };
 }

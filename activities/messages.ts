@@ -120,291 +120,313 @@ async function untilWritten<T>(what: string, ids: Record<string, string>, stopBy
   }
 }
 
+/** What the send activities reach: the database, the providers, and the link each message carries. */
+export interface MessageDeps {
+  prisma: PrismaClient;
+  transport: MessageTransport;
+  /** The candidate's self-service link for an interview (signed, see lib/self-service-token.ts). */
+  selfServiceUrl: (interviewId: string) => string;
+}
+
+/**
+ * The MESSAGE_SENT entry, built from the row as recorded: the same whether
+ * written right after the send or completed from the row on a retry.
+ */
+function sentEvidence(row: SentRow, fallbackFor: string | undefined, recoveredBy?: Recovery): EvidenceEntry {
+  return {
+    key: `message:${row.attempt}:${row.point}:${row.channel}`,
+    kind: 'MESSAGE_SENT',
+    at: row.sentAt ?? new Date(),
+    data: {
+      attempt: row.attempt,
+      notificationId: row.id,
+      point: row.point,
+      channel: row.channel,
+      dueAt: row.dueAt.toISOString(),
+      transport: row.transport,
+      providerMessageId: row.providerMessageId,
+      fallbackFor,
+      recoveredBy,
+    },
+  };
+}
+
+/** A message whose row is SENT: its evidence is made complete (a no-op when it is), and nothing is sent. */
+async function alreadySent(prisma: PrismaClient, input: SendMessageInput, row: SentRow): Promise<SendResult> {
+  await prisma.$transaction((t) => appendEvidence(t, input.interviewId, [sentEvidence(row, input.fallbackFor)]));
+  return { outcome: 'ALREADY_SENT', notificationId: row.id, channel: input.channel };
+}
+
+/**
+ * Records a message the provider accepted (see the header). Usually the row
+ * and its evidence commit together, so that no reader sees a SENT row
+ * without its evidence. When that transaction fails, the acceptance is
+ * written on its own, tried until it lands (until `stopBy`, shortly before
+ * this attempt's deadline), and the evidence after it.
+ */
+async function markSent(
+  prisma: PrismaClient,
+  input: SendMessageInput,
+  row: Notification,
+  sent: SentMessage,
+  stopBy: number,
+  recoveredBy?: Recovery,
+): Promise<SendResult> {
+  const written = { transport: sent.transport, providerMessageId: sent.providerMessageId, sentAt: new Date() };
+  const entry = sentEvidence({ ...row, ...written }, input.fallbackFor, recoveredBy);
+  const ids = { notificationId: row.id, providerMessageId: sent.providerMessageId };
+  // Any row not SENT yet: a PENDING one (a receipt may have filled its provider id
+  // and delivery columns; the latter are left alone), or one the workflow abandoned
+  // while this attempt was in flight (abandonMessage). A row already SENT keeps its record.
+  const markRow = (db: Pick<PrismaClient, 'notification'>) =>
+    db.notification.updateMany({ where: { id: row.id, status: { not: 'SENT' } }, data: { ...written, status: 'SENT', error: null } });
+
+  let marked: number;
+  try {
+    marked = await prisma.$transaction(async (t) => {
+      const { count } = await markRow(t);
+      if (count > 0) await appendEvidence(t, input.interviewId, [entry]);
+      return count;
+    });
+  } catch (err) {
+    log.warn('recording a sent message failed; recording its acceptance on its own', { ...ids, error: errorCode(err) });
+    marked = (await untilWritten('recording an accepted message', ids, stopBy, () => markRow(prisma))).count;
+    // Thrown on failure: the retry finds the row SENT and completes the evidence (alreadySent).
+    if (marked > 0) await prisma.$transaction((t) => appendEvidence(t, input.interviewId, [entry]));
+  }
+  if (marked === 0) {
+    log.warn('message accepted for a row already marked SENT; its record stands', ids);
+    return alreadySent(prisma, input, await prisma.notification.findUniqueOrThrow({ where: { id: row.id } }));
+  }
+  return { outcome: 'SENT', notificationId: row.id, channel: input.channel };
+}
+
+async function markRejected(prisma: PrismaClient, input: SendMessageInput, notificationId: string, failure: ProviderFailure): Promise<SendResult> {
+  const at = new Date();
+  await prisma.$transaction(async (t) => {
+    // Only a pending row: one the workflow abandoned meanwhile keeps that outcome.
+    const { count } = await t.notification.updateMany({
+      where: { id: notificationId, status: 'PENDING' },
+      data: {
+        status: 'FAILED',
+        transport: failure.provider,
+        error: `${failure.provider} ${failure.reason}${failure.code ? ` (${failure.code})` : ''}: ${failure.message}`,
+      },
+    });
+    if (count === 0) return;
+    // Same key as MESSAGE_SENT: a message has one outcome, and FAILED is final for its row.
+    await appendEvidence(t, input.interviewId, [
+      {
+        key: `message:${input.attempt}:${input.point}:${input.channel}`,
+        kind: 'MESSAGE_REJECTED',
+        at,
+        data: {
+          attempt: input.attempt,
+          notificationId,
+          point: input.point,
+          channel: input.channel,
+          dueAt: input.dueAt,
+          transport: failure.provider,
+          reason: failure.reason,
+          code: failure.code,
+          httpStatus: failure.httpStatus,
+          fallbackFor: input.fallbackFor,
+        },
+      },
+    ]);
+  });
+  return { outcome: 'REJECTED', notificationId, channel: input.channel, reason: failure.reason };
+}
+
+/** A message the provider may have got on an earlier attempt whose answer was lost. */
+async function alreadyAtProvider(
+  transport: MessageTransport,
+  row: { providerMessageId: string | null; transport: string | null; attemptedAt: Date | null; body: string | null },
+  outgoing: OutgoingMessage,
+): Promise<{ sent: SentMessage; recoveredBy: Recovery } | undefined> {
+  if (row.providerMessageId) {
+    // Written by the provider's first receipt (domain/receipts.ts) while the worker had not recorded it.
+    return { sent: { transport: row.transport ?? 'unknown', providerMessageId: row.providerMessageId }, recoveredBy: 'receipt' };
+  }
+  if (!row.attemptedAt || !transport.findSent) return undefined;
+  try {
+    const found = await transport.findSent({ ...outgoing, body: row.body ?? outgoing.body }, row.attemptedAt);
+    return found ? { sent: found, recoveredBy: 'lookup' } : undefined;
+  } catch (err) {
+    // A lookup the provider refuses for good (say, listing not permitted) must not stop the message: send it.
+    if (err instanceof ProviderError && err.permanent) {
+      log.warn('provider lookup refused; sending without it', { notificationId: outgoing.notificationId, reason: err.failure.reason });
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+/**
+ * The workflow gave up on a message whose provider failed (transiently)
+ * until the interview started. The row ends FAILED and the give-up is
+ * evidence, unless the message was sent meanwhile; an attempt still in
+ * flight that gets it through later marks it SENT with its own evidence.
+ * A message that was sent but whose evidence never got written (the last
+ * attempt failed on it) gets that evidence here.
+ */
+export async function abandonMessage(prisma: PrismaClient, input: SendMessageInput): Promise<void> {
+  const key = { interviewId: input.interviewId, attempt: input.attempt, point: input.point, channel: input.channel };
+  const at = new Date();
+  await prisma.$transaction(async (t) => {
+    const row = await t.notification.findUnique({ where: { interviewId_attempt_point_channel: key } });
+    if (row?.status === 'SENT') {
+      await appendEvidence(t, input.interviewId, [sentEvidence(row, input.fallbackFor)]);
+      return;
+    }
+    if (!row || row.status !== 'PENDING') return;
+    await t.notification.update({
+      where: { id: row.id },
+      data: { status: 'FAILED', error: `abandoned at the interview start; last: ${row.error ?? 'no answer'}` },
+    });
+    await appendEvidence(t, input.interviewId, [
+      {
+        key: `abandoned:${input.attempt}:${input.point}:${input.channel}`,
+        kind: 'MESSAGE_ABANDONED',
+        at,
+        data: { attempt: input.attempt, notificationId: row.id, point: input.point, channel: input.channel, dueAt: input.dueAt, fallbackFor: input.fallbackFor },
+      },
+    ]);
+  });
+}
+
+/** One message for one reminder point on one channel, at most once: the steps the header describes. */
+export async function sendMessage(deps: MessageDeps, input: SendMessageInput): Promise<SendResult> {
+  const { prisma, transport, selfServiceUrl } = deps;
+  // Start-to-close counts from this attempt's start, which is about now, on this
+  // process's clock (no skew with the server's). Not from currentAttemptScheduledTimestampMs:
+  // on the rate-limited channel queues an attempt can wait minutes between being scheduled and starting.
+  const stopBy = Date.now() + Context.current().info.startToCloseTimeoutMs - DEADLINE_MARGIN_MS;
+  const key = { interviewId: input.interviewId, attempt: input.attempt, point: input.point, channel: input.channel };
+  const row = await prisma.notification.upsert({
+    where: { interviewId_attempt_point_channel: key },
+    create: { ...key, dueAt: new Date(input.dueAt) },
+    update: {},
+  });
+  if (row.status === 'SENT') return alreadySent(prisma, input, row);
+  if (row.status === 'FAILED') return { outcome: 'REJECTED', notificationId: row.id, channel: input.channel };
+
+  const interview = await prisma.interview.findUniqueOrThrow({
+    where: { id: input.interviewId },
+    include: { candidate: true, position: true },
+  });
+  const rendered = renderMessage({
+    point: input.point,
+    candidateName: interview.candidate.name,
+    positionTitle: interview.position.title,
+    startsAt: interview.startsAt,
+    timezone: interview.candidate.timezone,
+    locale: interview.candidate.locale,
+    joinUrl: interview.joinUrl,
+    selfServiceUrl: selfServiceUrl(interview.id),
+  });
+  const outgoing: OutgoingMessage = {
+    notificationId: row.id,
+    channel: input.channel,
+    to: input.channel === 'sms' ? interview.candidate.phone : interview.candidate.email,
+    subject: rendered.subject,
+    body: rendered.body,
+  };
+
+  const earlier = await alreadyAtProvider(transport, row, outgoing);
+  if (earlier) {
+    log.info('message found at the provider; not sent again', { notificationId: row.id, recoveredBy: earlier.recoveredBy });
+    return markSent(prisma, input, row, earlier.sent, stopBy, earlier.recoveredBy);
+  }
+
+  // Claims the send: only a row still pending goes to the provider, so an attempt that
+  // outlived the workflow's deadline sends nothing once abandonMessage has ended the row.
+  // The first attempt's time stays: a later lookup searches from it.
+  const claimed = await prisma.notification.updateMany({
+    where: { id: row.id, status: 'PENDING' },
+    data: { attemptedAt: row.attemptedAt ?? new Date(), body: rendered.body },
+  });
+  if (claimed.count === 0) {
+    const now = await prisma.notification.findUniqueOrThrow({ where: { id: row.id } });
+    return now.status === 'SENT' ? alreadySent(prisma, input, now) : { outcome: 'REJECTED', notificationId: row.id, channel: input.channel };
+  }
+  // Never after the start: the workflow stops retrying there, but an attempt that began
+  // before it can get here after it, when the queues are long or the claim above waited
+  // out a database outage.
+  if (Date.now() >= interview.startsAt.getTime()) {
+    await abandonMessage(prisma, input);
+    return { outcome: 'ABANDONED', notificationId: row.id, channel: input.channel };
+  }
+
+  let sent: SentMessage;
+  try {
+    sent = await transport.send(outgoing);
+  } catch (err) {
+    if (err instanceof ProviderError && err.permanent) {
+      log.warn('provider rejected the message for good', {
+        notificationId: row.id,
+        channel: input.channel,
+        to: maskAddress(outgoing.to),
+        reason: err.failure.reason,
+        code: err.failure.code,
+      });
+      return markRejected(prisma, input, row.id, err.failure);
+    }
+    // Kept for operators and HR ("why is this message still pending?"); Temporal retries.
+    const why = err instanceof ProviderError ? `${err.failure.provider} ${err.failure.reason}: ${err.failure.message}` : 'transport error';
+    // Only while pending: an attempt still in flight when the workflow gave up must not hide why.
+    await prisma.notification.updateMany({ where: { id: row.id, status: 'PENDING' }, data: { error: `retrying after ${why}` } });
+    throw err;
+  }
+  return markSent(prisma, input, row, sent, stopBy);
+}
+
+/**
+ * When a reminder due at `dueAt` goes out, given the group's quiet hours in
+ * the candidate's time zone (which stays in the database, out of the
+ * workflow history). A reminder due at night moves to the end of the night
+ * if that is still before the start, else it goes on time; either choice is
+ * evidence. Without quiet hours or a known time zone it goes when due.
+ */
+export async function planQuietHours(prisma: PrismaClient, input: PlanQuietHoursInput): Promise<{ sendAt: string }> {
+  const interview = await prisma.interview.findUniqueOrThrow({ where: { id: input.interviewId }, include: { candidate: true } });
+  const quiet = resolvePolicy(interview.policy).quietHours;
+  const dueAt = new Date(input.dueAt);
+  const decision = quietHoursDecision(dueAt, new Date(input.startsAt), quiet, interview.candidate.timezone);
+  if (decision.decision !== 'OUTSIDE') {
+    await prisma.$transaction((t) =>
+      appendEvidence(t, input.interviewId, [
+        {
+          key: `quiet:${input.attempt}:${input.point}:${input.dueAt}`,
+          kind: decision.decision === 'DEFERRED' ? 'REMINDER_DEFERRED' : 'REMINDER_IN_QUIET_HOURS',
+          at: new Date(),
+          data: {
+            attempt: input.attempt,
+            point: input.point,
+            dueAt: input.dueAt,
+            sendAt: decision.sendAt.toISOString(),
+            quietEndsAt: decision.quietEndsAt.toISOString(),
+            quietHours: quiet,
+            startsAt: input.startsAt,
+          },
+        },
+      ]),
+    );
+  }
+  return { sendAt: decision.sendAt.toISOString() };
+}
+
+// --- the activities ----------------------------------------------------------------
+
 export function createMessageActivities(
   prisma: PrismaClient,
   transport: MessageTransport,
   selfServiceUrl: (interviewId: string) => string,
 ) {
-  /**
-   * The MESSAGE_SENT entry, built from the row as recorded: the same whether
-   * written right after the send or completed from the row on a retry.
-   */
-  function sentEvidence(row: SentRow, fallbackFor: string | undefined, recoveredBy?: Recovery): EvidenceEntry {
-    return {
-      key: `message:${row.attempt}:${row.point}:${row.channel}`,
-      kind: 'MESSAGE_SENT',
-      at: row.sentAt ?? new Date(),
-      data: {
-        attempt: row.attempt,
-        notificationId: row.id,
-        point: row.point,
-        channel: row.channel,
-        dueAt: row.dueAt.toISOString(),
-        transport: row.transport,
-        providerMessageId: row.providerMessageId,
-        fallbackFor,
-        recoveredBy,
-      },
-    };
-  }
-
-  /** A message whose row is SENT: its evidence is made complete (a no-op when it is), and nothing is sent. */
-  async function alreadySent(input: SendMessageInput, row: SentRow): Promise<SendResult> {
-    await prisma.$transaction((t) => appendEvidence(t, input.interviewId, [sentEvidence(row, input.fallbackFor)]));
-    return { outcome: 'ALREADY_SENT', notificationId: row.id, channel: input.channel };
-  }
-
-  /**
-   * Records a message the provider accepted (see the header). Usually the row
-   * and its evidence commit together, as they always did, so that no reader
-   * sees a SENT row without its evidence. When that transaction fails, the
-   * acceptance is written on its own, tried until it lands (until `stopBy`,
-   * shortly before this attempt's deadline), and the evidence after it.
-   */
-  async function markSent(input: SendMessageInput, row: Notification, sent: SentMessage, stopBy: number, recoveredBy?: Recovery): Promise<SendResult> {
-    const written = { transport: sent.transport, providerMessageId: sent.providerMessageId, sentAt: new Date() };
-    const entry = sentEvidence({ ...row, ...written }, input.fallbackFor, recoveredBy);
-    const ids = { notificationId: row.id, providerMessageId: sent.providerMessageId };
-    // Any row not SENT yet: a PENDING one (a receipt may have filled its provider id
-    // and delivery columns; the latter are left alone), or one the workflow abandoned
-    // while this attempt was in flight (abandonMessage). A row already SENT keeps its record.
-    const markRow = (db: Pick<PrismaClient, 'notification'>) =>
-      db.notification.updateMany({ where: { id: row.id, status: { not: 'SENT' } }, data: { ...written, status: 'SENT', error: null } });
-
-    let marked: number;
-    try {
-      marked = await prisma.$transaction(async (t) => {
-        const { count } = await markRow(t);
-        if (count > 0) await appendEvidence(t, input.interviewId, [entry]);
-        return count;
-      });
-    } catch (err) {
-      log.warn('recording a sent message failed; recording its acceptance on its own', { ...ids, error: errorCode(err) });
-      marked = (await untilWritten('recording an accepted message', ids, stopBy, () => markRow(prisma))).count;
-      // Thrown on failure: the retry finds the row SENT and completes the evidence (alreadySent).
-      if (marked > 0) await prisma.$transaction((t) => appendEvidence(t, input.interviewId, [entry]));
-    }
-    if (marked === 0) {
-      log.warn('message accepted for a row already marked SENT; its record stands', ids);
-      return alreadySent(input, await prisma.notification.findUniqueOrThrow({ where: { id: row.id } }));
-    }
-    return { outcome: 'SENT', notificationId: row.id, channel: input.channel };
-  }
-
-  async function markRejected(input: SendMessageInput, notificationId: string, failure: ProviderFailure): Promise<SendResult> {
-    const at = new Date();
-    await prisma.$transaction(async (t) => {
-      // Only a pending row: one the workflow abandoned meanwhile keeps that outcome.
-      const { count } = await t.notification.updateMany({
-        where: { id: notificationId, status: 'PENDING' },
-        data: {
-          status: 'FAILED',
-          transport: failure.provider,
-          error: `${failure.provider} ${failure.reason}${failure.code ? ` (${failure.code})` : ''}: ${failure.message}`,
-        },
-      });
-      if (count === 0) return;
-      // Same key as MESSAGE_SENT: a message has one outcome, and FAILED is final for its row.
-      await appendEvidence(t, input.interviewId, [
-        {
-          key: `message:${input.attempt}:${input.point}:${input.channel}`,
-          kind: 'MESSAGE_REJECTED',
-          at,
-          data: {
-            attempt: input.attempt,
-            notificationId,
-            point: input.point,
-            channel: input.channel,
-            dueAt: input.dueAt,
-            transport: failure.provider,
-            reason: failure.reason,
-            code: failure.code,
-            httpStatus: failure.httpStatus,
-            fallbackFor: input.fallbackFor,
-          },
-        },
-      ]);
-    });
-    return { outcome: 'REJECTED', notificationId, channel: input.channel, reason: failure.reason };
-  }
-
-  /** A message the provider may have got on an earlier attempt whose answer was lost. */
-  async function alreadyAtProvider(
-    row: { providerMessageId: string | null; transport: string | null; attemptedAt: Date | null; body: string | null },
-    outgoing: OutgoingMessage,
-  ): Promise<{ sent: SentMessage; recoveredBy: Recovery } | undefined> {
-    if (row.providerMessageId) {
-      // Written by the provider's first receipt (domain/receipts.ts) while the worker had not recorded it.
-      return { sent: { transport: row.transport ?? 'unknown', providerMessageId: row.providerMessageId }, recoveredBy: 'receipt' };
-    }
-    if (!row.attemptedAt || !transport.findSent) return undefined;
-    try {
-      const found = await transport.findSent({ ...outgoing, body: row.body ?? outgoing.body }, row.attemptedAt);
-      return found ? { sent: found, recoveredBy: 'lookup' } : undefined;
-    } catch (err) {
-      // A lookup the provider refuses for good (say, listing not permitted) must not stop the message: send it.
-      if (err instanceof ProviderError && err.permanent) {
-        log.warn('provider lookup refused; sending without it', { notificationId: outgoing.notificationId, reason: err.failure.reason });
-        return undefined;
-      }
-      throw err;
-    }
-  }
-
-  /** Ends a pending message as FAILED with MESSAGE_ABANDONED evidence (see abandonMessage). */
-  async function abandon(input: SendMessageInput): Promise<void> {
-    const key = { interviewId: input.interviewId, attempt: input.attempt, point: input.point, channel: input.channel };
-    const at = new Date();
-    await prisma.$transaction(async (t) => {
-      const row = await t.notification.findUnique({ where: { interviewId_attempt_point_channel: key } });
-      if (row?.status === 'SENT') {
-        await appendEvidence(t, input.interviewId, [sentEvidence(row, input.fallbackFor)]);
-        return;
-      }
-      if (!row || row.status !== 'PENDING') return;
-      await t.notification.update({
-        where: { id: row.id },
-        data: { status: 'FAILED', error: `abandoned at the interview start; last: ${row.error ?? 'no answer'}` },
-      });
-      await appendEvidence(t, input.interviewId, [
-        {
-          key: `abandoned:${input.attempt}:${input.point}:${input.channel}`,
-          kind: 'MESSAGE_ABANDONED',
-          at,
-          data: { attempt: input.attempt, notificationId: row.id, point: input.point, channel: input.channel, dueAt: input.dueAt, fallbackFor: input.fallbackFor },
-        },
-      ]);
-    });
-  }
-
+  const deps: MessageDeps = { prisma, transport, selfServiceUrl };
   return {
-    async sendMessage(input: SendMessageInput): Promise<SendResult> {
-      // Start-to-close counts from this attempt's start, which is about now, on this
-      // process's clock (no skew with the server's). Not from currentAttemptScheduledTimestampMs:
-      // on the rate-limited channel queues an attempt can wait minutes between being scheduled and starting.
-      const stopBy = Date.now() + Context.current().info.startToCloseTimeoutMs - DEADLINE_MARGIN_MS;
-      const key = { interviewId: input.interviewId, attempt: input.attempt, point: input.point, channel: input.channel };
-      const row = await prisma.notification.upsert({
-        where: { interviewId_attempt_point_channel: key },
-        create: { ...key, dueAt: new Date(input.dueAt) },
-        update: {},
-      });
-      if (row.status === 'SENT') return alreadySent(input, row);
-      if (row.status === 'FAILED') return { outcome: 'REJECTED', notificationId: row.id, channel: input.channel };
-
-      const interview = await prisma.interview.findUniqueOrThrow({
-        where: { id: input.interviewId },
-        include: { candidate: true, position: true },
-      });
-      const rendered = renderMessage({
-        point: input.point,
-        candidateName: interview.candidate.name,
-        positionTitle: interview.position.title,
-        startsAt: interview.startsAt,
-        timezone: interview.candidate.timezone,
-        locale: interview.candidate.locale,
-        joinUrl: interview.joinUrl,
-        selfServiceUrl: selfServiceUrl(interview.id),
-      });
-      const outgoing: OutgoingMessage = {
-        notificationId: row.id,
-        channel: input.channel,
-        to: input.channel === 'sms' ? interview.candidate.phone : interview.candidate.email,
-        subject: rendered.subject,
-        body: rendered.body,
-      };
-
-      const earlier = await alreadyAtProvider(row, outgoing);
-      if (earlier) {
-        log.info('message found at the provider; not sent again', { notificationId: row.id, recoveredBy: earlier.recoveredBy });
-        return markSent(input, row, earlier.sent, stopBy, earlier.recoveredBy);
-      }
-
-      // Claims the send: only a row still pending goes to the provider, so an attempt that
-      // outlived the workflow's deadline sends nothing once abandonMessage has ended the row.
-      // The first attempt's time stays: a later lookup searches from it.
-      const claimed = await prisma.notification.updateMany({
-        where: { id: row.id, status: 'PENDING' },
-        data: { attemptedAt: row.attemptedAt ?? new Date(), body: rendered.body },
-      });
-      if (claimed.count === 0) {
-        const now = await prisma.notification.findUniqueOrThrow({ where: { id: row.id } });
-        return now.status === 'SENT' ? alreadySent(input, now) : { outcome: 'REJECTED', notificationId: row.id, channel: input.channel };
-      }
-      // Never after the start: the workflow stops retrying there, but an attempt that began
-      // before it can get here after it, when the queues are long or the claim above waited
-      // out a database outage.
-      if (Date.now() >= interview.startsAt.getTime()) {
-        await abandon(input);
-        return { outcome: 'ABANDONED', notificationId: row.id, channel: input.channel };
-      }
-
-      let sent: SentMessage;
-      try {
-        sent = await transport.send(outgoing);
-      } catch (err) {
-        if (err instanceof ProviderError && err.permanent) {
-          log.warn('provider rejected the message for good', {
-            notificationId: row.id,
-            channel: input.channel,
-            to: maskAddress(outgoing.to),
-            reason: err.failure.reason,
-            code: err.failure.code,
-          });
-          return markRejected(input, row.id, err.failure);
-        }
-        // Kept for operators and HR ("why is this message still pending?"); Temporal retries.
-        const why = err instanceof ProviderError ? `${err.failure.provider} ${err.failure.reason}: ${err.failure.message}` : 'transport error';
-        // Only while pending: an attempt still in flight when the workflow gave up must not hide why.
-        await prisma.notification.updateMany({ where: { id: row.id, status: 'PENDING' }, data: { error: `retrying after ${why}` } });
-        throw err;
-      }
-      return markSent(input, row, sent, stopBy);
-    },
-
-    /**
-     * The workflow gave up on a message whose provider failed (transiently)
-     * until the interview started. The row ends FAILED and the give-up is
-     * evidence, unless the message was sent meanwhile; an attempt still in
-     * flight that gets it through later marks it SENT with its own evidence.
-     * A message that was sent but whose evidence never got written (the last
-     * attempt failed on it) gets that evidence here.
-     */
-    abandonMessage: (input: SendMessageInput): Promise<void> => abandon(input),
-
-    /**
-     * When a reminder due at `dueAt` goes out, given the group's quiet hours in
-     * the candidate's time zone (which stays in the database, out of the
-     * workflow history). A reminder due at night moves to the end of the night
-     * if that is still before the start, else it goes on time; either choice is
-     * evidence. Without quiet hours or a known time zone it goes when due.
-     */
-    async planQuietHours(input: PlanQuietHoursInput): Promise<{ sendAt: string }> {
-      const interview = await prisma.interview.findUniqueOrThrow({ where: { id: input.interviewId }, include: { candidate: true } });
-      const quiet = resolvePolicy(interview.policy).quietHours;
-      const dueAt = new Date(input.dueAt);
-      const decision = quietHoursDecision(dueAt, new Date(input.startsAt), quiet, interview.candidate.timezone);
-      if (decision.decision !== 'OUTSIDE') {
-        await prisma.$transaction((t) =>
-          appendEvidence(t, input.interviewId, [
-            {
-              key: `quiet:${input.attempt}:${input.point}:${input.dueAt}`,
-              kind: decision.decision === 'DEFERRED' ? 'REMINDER_DEFERRED' : 'REMINDER_IN_QUIET_HOURS',
-              at: new Date(),
-              data: {
-                attempt: input.attempt,
-                point: input.point,
-                dueAt: input.dueAt,
-                sendAt: decision.sendAt.toISOString(),
-                quietEndsAt: decision.quietEndsAt.toISOString(),
-                quietHours: quiet,
-                startsAt: input.startsAt,
-              },
-            },
-          ]),
-        );
-      }
-      return { sendAt: decision.sendAt.toISOString() };
-    },
+    sendMessage: (input: SendMessageInput) => sendMessage(deps, input),
+    abandonMessage: (input: SendMessageInput) => abandonMessage(prisma, input),
+    planQuietHours: (input: PlanQuietHoursInput) => planQuietHours(prisma, input),
   };
 }
