@@ -1,5 +1,5 @@
 /**
- * Issue 4, at most one message per reminder point and channel, when the
+ * At most one message per reminder point and channel, when the
  * database fails right after a provider accepted a message.
  *
  * Real parts only, as in notifications.test.ts: the real Twilio and SendGrid
