@@ -17,7 +17,7 @@ import rateLimit from './plugins/rate-limit';
 import routeTable from './plugins/route-table';
 import security from './plugins/security';
 import { registerRawJson } from './raw-json';
-import { ErrorBody } from './schemas/events';
+import { ErrorBody } from './schemas/common';
 import eventsRoutes from './routes/events';
 import healthRoutes from './routes/health';
 import metricsRoutes from './routes/metrics';
@@ -93,7 +93,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: requestId,
     requestIdHeader: false,
     trustProxy: trustProxy(deps.api.trustProxy),
-    ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
+    // discriminator: a oneOf picked by a property (the event envelope's `type`) reports only the picked variant's errors.
+    ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false, discriminator: true } },
     schemaController: { compilersFactory: { buildValidator: strictBodiesCoercedStrings() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

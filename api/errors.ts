@@ -26,12 +26,17 @@ export function fieldOf(err: AjvError, prefix?: string): string {
   if (typeof missing === 'string') parts.push(missing);
   const extra = err.params?.additionalProperty;
   if (typeof extra === 'string') parts.push(extra);
+  // A discriminated union (the event envelope) names the property that picks its variant.
+  const tag = err.params?.tag;
+  if (typeof tag === 'string') parts.push(tag);
   return [prefix, ...parts].filter(Boolean).join('.') || prefix || 'body';
 }
 
 /** What ajv says, made readable: an unexpected field is named as such. */
 function messageOf(err: AjvError): string {
   if (typeof err.params?.additionalProperty === 'string') return 'is not an allowed field';
+  if (err.params?.error === 'tag') return 'is required and must be a string';
+  if (err.params?.error === 'mapping') return 'is not one of the allowed values';
   return err.message ?? 'is invalid';
 }
 

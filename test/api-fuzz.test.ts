@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { signatureHeader } from '../lib/secrets';
-import { DATA_SCHEMAS, EventEnvelope, type EventType } from '../api/schemas/events';
+import { EVENT_VARIANTS, type EventType } from '../api/schemas/events';
 import { AnnotationBody, CancelBody, RescheduleBody, SelfServiceRescheduleBody } from '../api/schemas/interviews';
 import { DisputeBody, ErasureBody, PolicyBody, ResolveBody } from '../api/schemas/records';
 import { buildApiApp } from './support/api-app';
@@ -91,8 +91,8 @@ const hrHeaders = (role: 'hr' | 'group_hr') => async () => ({
 const signed = async (raw: string) => ({ 'x-api-key': tenant.apiKeyId, 'x-signature': signatureHeader(tenant.apiSecret, raw) });
 const noAuth = async () => ({});
 
-/** The envelope with `data` checked against the type's own schema. */
-const eventSchema = (type: EventType) => ({ ...EventEnvelope, properties: { ...EventEnvelope.properties, data: DATA_SCHEMAS[type] } });
+/** The envelope's variant for one type, with that type's own `data`. */
+const eventSchema = (type: EventType) => EVENT_VARIANTS.find((v) => v.properties.type.const === type)!;
 const soon = () => new Date(Date.now() + 96 * 3600_000).toISOString();
 
 const ROUTES: WriteRoute[] = [

@@ -25,7 +25,7 @@ import { resolvePolicy } from '../../domain/policy';
 import { ApiError } from '../errors';
 import { authenticateHr } from '../hr-auth';
 import { auditEntry, scopeSubsidiaryIds } from '../records-support';
-import { ErrorBody } from '../schemas/events';
+import { ErrorBody } from '../schemas/common';
 import { AttendanceView, ContactQuery } from '../schemas/records';
 
 const READERS: readonly HrRole[] = ['hr', 'group_hr', 'auditor'];

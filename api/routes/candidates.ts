@@ -15,7 +15,7 @@ import { ErasureRefused, eraseCandidate } from '../../domain/erasure';
 import { ApiError } from '../errors';
 import { authenticateHr } from '../hr-auth';
 import { auditEntry } from '../records-support';
-import { ErrorBody } from '../schemas/events';
+import { ErrorBody } from '../schemas/common';
 import { ErasureBody, ErasureResult } from '../schemas/records';
 import { contactMatch } from './attendance';
 

@@ -19,12 +19,11 @@ import { Prisma } from '../../lib/database';
 import type { HrRole } from '../../lib/hr-token';
 import { durationMs, resolvePolicy } from '../../domain/policy';
 import { verifySelfServiceToken } from '../../lib/self-service-token';
-import { isUuid } from '../../lib/tenants';
 import { appendEvidence } from '../../domain/evidence';
 import { ApiError } from '../errors';
 import { authenticateHr, interviewScope } from '../hr-auth';
 import { auditEntry } from '../records-support';
-import { ErrorBody } from '../schemas/events';
+import { ErrorBody, TokenParams } from '../schemas/common';
 import {
   DisputeBody,
   DisputeList,
@@ -34,7 +33,6 @@ import {
   DisputeView,
   ResolveBody,
   SelfServiceDisputeView,
-  SelfServiceTokenParams,
 } from '../schemas/records';
 
 const READERS: readonly HrRole[] = ['hr', 'group_hr', 'auditor'];
@@ -94,7 +92,7 @@ const disputesRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/v1/self-service/:token/disputes',
-    { schema: { tags: ['candidates'], summary: 'Whether this interview has a record the candidate may contest, and its dispute', params: SelfServiceTokenParams, response: { 200: SelfServiceDisputeView, '4xx': ErrorBody } } },
+    { schema: { tags: ['candidates'], summary: 'Whether this interview has a record the candidate may contest, and its dispute', params: TokenParams, response: { 200: SelfServiceDisputeView, '4xx': ErrorBody } } },
     async (req) => {
       const iv = await interviewFor(req.params.token);
       const record = await contestable(iv.id);
@@ -117,7 +115,7 @@ const disputesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['candidates'],
         summary: 'Contest the no-show record of this interview, with a statement',
-        params: SelfServiceTokenParams,
+        params: TokenParams,
         body: DisputeBody,
         response: { 201: DisputeOpened, '4xx': ErrorBody },
       },
@@ -202,7 +200,6 @@ const disputesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         throw new ApiError(400, 'invalid_request', 'classification is only for reclassify', [{ field: 'classification', message: 'must be left out when upholding' }]);
       }
       const notFound = new ApiError(404, 'dispute_not_found', 'no dispute with this id is visible to you');
-      if (!isUuid(req.params.id)) throw notFound;
 
       const resolved = await prisma.$transaction(async (tx) => {
         const found = await tx.dispute.findFirst({ where: { id: req.params.id, record: { interview: interviewScope(hr) } }, include: disputeInclude });

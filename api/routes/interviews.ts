@@ -10,7 +10,7 @@ import { verifyChain } from '../../domain/evidence';
 import { auditedChange } from '../audit';
 import { authenticateHr, interviewScope } from '../hr-auth';
 import { changeAccepted, ensureNotEnded, findInterview, interviewDetail } from '../interview-view';
-import { ErrorBody } from '../schemas/events';
+import { ErrorBody } from '../schemas/common';
 import {
   AnnotationBody,
   ChangeAccepted,

@@ -5,7 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ApiError } from '../errors';
-import { ErrorBody } from '../schemas/events';
+import { ErrorBody } from '../schemas/common';
 
 function sameToken(given: string, expected: string): boolean {
   const a = Buffer.from(given);

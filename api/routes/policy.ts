@@ -10,11 +10,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Prisma } from '../../lib/database';
 import type { HrClaims } from '../../lib/hr-token';
 import { DEFAULT_POLICY, durationMs, PolicyError, resolvePolicy, type GroupPolicy } from '../../domain/policy';
-import { isUuid } from '../../lib/tenants';
 import { ApiError } from '../errors';
 import { authenticateHr } from '../hr-auth';
 import { auditEntry } from '../records-support';
-import { ErrorBody } from '../schemas/events';
+import { ErrorBody } from '../schemas/common';
 import { GroupParams, PolicyBody, PolicyHistory, PolicyView } from '../schemas/records';
 
 /** Before this module kept history, versions were not recorded; the first change records the one it replaces. */
@@ -59,7 +58,7 @@ const policyRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   /** Another group's policy is not found, never shown. */
   function ensureOwnGroup(claims: HrClaims, groupId: string): void {
-    if (!isUuid(groupId) || claims.groupId !== groupId) {
+    if (claims.groupId !== groupId) {
       throw new ApiError(404, 'group_not_found', 'no group with this id is visible to you');
     }
   }

@@ -13,7 +13,7 @@ import { computeNoShowReport, monthRange, MONTHLY_GROUP_BY, parseGroupBy, Report
 import { ApiError } from '../errors';
 import { authenticateHr } from '../hr-auth';
 import { scopeSubsidiaryIds } from '../records-support';
-import { ErrorBody } from '../schemas/events';
+import { ErrorBody } from '../schemas/common';
 import { ReportQuery, ReportView } from '../schemas/records';
 
 const READERS: readonly HrRole[] = ['hr', 'group_hr', 'auditor'];

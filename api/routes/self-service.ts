@@ -10,8 +10,8 @@ import { verifySelfServiceToken } from '../../lib/self-service-token';
 import { auditedChange } from '../audit';
 import { changeAccepted } from '../interview-view';
 import { ApiError } from '../errors';
-import { ErrorBody } from '../schemas/events';
-import { CancelBody, ChangeAccepted, SelfServiceRescheduleBody, SelfServiceView, TokenParams } from '../schemas/interviews';
+import { ErrorBody, TokenParams } from '../schemas/common';
+import { CancelBody, ChangeAccepted, SelfServiceRescheduleBody, SelfServiceView } from '../schemas/interviews';
 
 const selfServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { prisma, gateway, secrets } = app.turnout;

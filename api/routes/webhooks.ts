@@ -28,7 +28,7 @@ import {
 } from '../../domain/receipts';
 import { providerWebhooksConfig, type ProvidersConfig } from '../../lib/config';
 import { ApiError } from '../errors';
-import { ErrorBody } from '../schemas/events';
+import { ErrorBody } from '../schemas/common';
 import {
   ReceiptsAccepted,
   SendGridEventBatch,

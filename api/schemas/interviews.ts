@@ -1,16 +1,16 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { CLASSIFICATIONS, STATUSES } from '../../domain/interview';
+import { Id, Instant, Nullable } from './common';
 
-const Instant = Type.String({ format: 'date-time' });
-
-export const InterviewParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
+/** Turnout's id or the platform's interview id. */
+export const InterviewParams = Type.Object({ id: Id });
 
 export const ListQuery = Type.Object(
   {
     status: Type.Optional(Type.Union(STATUSES.map((s) => Type.Literal(s)))),
     from: Type.Optional(Instant),
     to: Type.Optional(Instant),
-    positionId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    positionId: Type.Optional(Id),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
   },
   { additionalProperties: false },
@@ -39,9 +39,6 @@ export const SelfServiceRescheduleBody = Type.Object({ startsAt: Instant }, { ad
 export type SelfServiceRescheduleBody = Static<typeof SelfServiceRescheduleBody>;
 
 export const ChangeAccepted = Type.Object({ interviewId: Type.String(), status: Type.String(), startsAt: Type.String(), attempt: Type.Integer() });
-export const TokenParams = Type.Object({ token: Type.String({ minLength: 10, maxLength: 1000 }) });
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 export const InterviewSummary = Type.Object({
   id: Type.String(),

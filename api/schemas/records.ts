@@ -3,13 +3,12 @@
  * disputes and reports. One source for validation, serialization, the
  * TypeScript types and the OpenAPI document.
  */
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { CLASSIFICATIONS } from '../../domain/interview';
+import { Nullable, Uuid } from './common';
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Duration = Type.String({ minLength: 2, maxLength: 40, description: 'ISO-8601 duration, e.g. PT48H, PT15M, P7D, P1Y' });
 const HourMinute = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'HH:MM' });
-const Uuid = Type.String({ minLength: 1, maxLength: 64 });
 
 // --- group policy -----------------------------------------------------------
 
@@ -126,8 +125,6 @@ export const DisputeBody = Type.Object(
 );
 export type DisputeBody = Static<typeof DisputeBody>;
 
-export const SelfServiceTokenParams = Type.Object({ token: Type.String({ minLength: 10, maxLength: 1000 }) });
-
 export const DisputeOpened = Type.Object({ disputeId: Type.String(), status: Type.String(), openedAt: Type.String() });
 
 export const SelfServiceDisputeView = Type.Object({
@@ -170,7 +167,7 @@ export const DisputeView = Type.Object({
 });
 export const DisputeList = Type.Object({ items: Type.Array(DisputeView) });
 
-export const DisputeParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+export const DisputeParams = Type.Object({ id: Uuid });
 
 export const ResolveBody = Type.Object(
   {
