@@ -1,6 +1,15 @@
 /**
  * buildApp returns the configured Fastify instance; `listen` lives in
  * api/main.ts only, so tests use `app.inject()` or their own port.
+ *
+ * The routes sit in one encapsulated scope per kind of caller, each with its
+ * authentication in one hook and the identity it resolves on the request:
+ *
+ *   /v1  platform    POST /events                      request.platform      api/scopes/platform.ts
+ *        hr          interviews, records, reports…     request.hr            api/scopes/hr.ts
+ *        link        /self-service/:token…             request.link          api/scopes/link.ts
+ *        providers   /webhooks/…                       request.receiptsFrom  api/scopes/providers.ts
+ *   /    operations  /healthz /readyz /metrics /docs   (public)              api/scopes/operations.ts
  */
 import { AjvCompiler } from '@fastify/ajv-compiler';
 import Fastify, { type FastifyInstance, type FastifySchema } from 'fastify';
@@ -18,17 +27,11 @@ import routeTable from './plugins/route-table';
 import security from './plugins/security';
 import { registerRawJson } from './raw-json';
 import { ErrorBody } from './schemas/common';
-import eventsRoutes from './routes/events';
-import healthRoutes from './routes/health';
-import metricsRoutes from './routes/metrics';
-import attendanceRoutes from './routes/attendance';
-import candidatesRoutes from './routes/candidates';
-import disputesRoutes from './routes/disputes';
-import reportsRoutes from './routes/reports';
-import policyRoutes from './routes/policy';
-import interviewsRoutes from './routes/interviews';
-import selfServiceRoutes from './routes/self-service';
-import webhooksRoutes from './routes/webhooks';
+import hrScope from './scopes/hr';
+import linkScope from './scopes/link';
+import operationsScope from './scopes/operations';
+import platformScope from './scopes/platform';
+import providersScope, { type ProviderWebhooksConfig } from './scopes/providers';
 
 export interface AppDeps {
   prisma: PrismaClient;
@@ -37,16 +40,20 @@ export interface AppDeps {
   temporal: TemporalConfig;
   secrets: SecretsConfig;
   api: ApiConfig;
+  /** The providers' receipt signature keys, read once at start (lib/config.ts, providerWebhooksConfig). */
+  providerWebhooks: ProviderWebhooksConfig;
   /** Where JSON log lines go; stdout when absent (tests pass a collector). */
   logStream?: { write(line: string): void };
 }
 
+/** What routes use, made once from buildApp's deps and decorated on the app; no route reads the environment. */
 export interface TurnoutContext {
   prisma: PrismaClient;
   gateway: InterviewGateway;
   temporalConnection: Connection;
   secrets: SecretsConfig;
   api: ApiConfig;
+  providerWebhooks: ProviderWebhooksConfig;
 }
 
 declare module 'fastify' {
@@ -109,6 +116,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     temporalConnection: deps.temporalConnection,
     secrets: deps.secrets,
     api: deps.api,
+    providerWebhooks: deps.providerWebhooks,
   });
   // Set first, so that every answer carries it, refusals by later hooks included.
   app.addHook('onRequest', async (req, reply) => {
@@ -120,8 +128,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(metricsPlugin, { metrics });
   await app.register(security, { corsOrigins: deps.api.corsOrigins });
   await app.register(rateLimit, {
-    prisma: deps.prisma,
-    secrets: deps.secrets,
     perMinute: deps.api.rateLimitPerMinute,
     anonymousPerMinute: deps.api.rateLimitAnonymousPerMinute,
   });
@@ -133,10 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerErrorHandling(app);
   // The OpenAPI document is generated from the same route schemas that validate requests.
   await app.register(swagger, {
-    transform: ({ schema, url, route }) => ({
-      schema: withCommonErrors(schema, (route.config as { rateLimit?: unknown } | undefined)?.rateLimit !== false),
-      url,
-    }),
+    transform: ({ schema, url }) => ({ schema: withBodyErrors(schema), url }),
     openapi: {
       info: { title: 'Turnout API', version: '1.0.0', description: 'Confirmed AI interviews, reminders and fair no-show records' },
       components: {
@@ -148,22 +151,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
     },
   });
-  await app.register(healthRoutes);
-  await app.register(metricsRoutes);
-  await app.register(eventsRoutes);
-  await app.register(interviewsRoutes);
-  await app.register(selfServiceRoutes);
-  await app.register(policyRoutes);
-  await app.register(attendanceRoutes);
-  await app.register(candidatesRoutes);
-  await app.register(disputesRoutes);
-  await app.register(reportsRoutes);
-  await app.register(webhooksRoutes);
-  app.get(
-    '/docs',
-    { schema: { tags: ['operations'], summary: 'This OpenAPI document', response: { 200: { type: 'object', additionalProperties: true } } }, config: { rateLimit: false } },
-    async () => app.swagger(),
+
+  await app.register(
+    async (v1) => {
+      await v1.register(platformScope);
+      await v1.register(hrScope);
+      await v1.register(linkScope);
+      await v1.register(providersScope);
+    },
+    { prefix: '/v1' },
   );
+  await app.register(operationsScope);
   return app;
 }
 
@@ -187,14 +185,12 @@ function trustProxy(setting: boolean | number | string): boolean | string | ((ad
   return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
 }
 
-/** Every rate-limited route may answer 429, and every route with a body 413 and 415: the document says so. */
-function withCommonErrors(schema: FastifySchema, rateLimited: boolean): FastifySchema {
-  if (!schema) return schema;
-  const common: Record<string, unknown> = {};
-  if (rateLimited) common[429] = { description: 'Too many requests from this client', ...ErrorBody };
-  if (schema.body) {
-    common[413] = { description: 'Body larger than the limit', ...ErrorBody };
-    common[415] = { description: 'Content-type other than application/json', ...ErrorBody };
-  }
+/** Every route with a body may answer 413 and 415: the document says so (429 is said by the scopes that limit). */
+function withBodyErrors(schema: FastifySchema): FastifySchema {
+  if (!schema?.body) return schema;
+  const common = {
+    413: { description: 'Body larger than the limit', ...ErrorBody },
+    415: { description: 'Content-type other than application/json', ...ErrorBody },
+  };
   return { ...schema, response: { ...common, ...((schema.response as Record<string, unknown> | undefined) ?? {}) } };
 }

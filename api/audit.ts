@@ -1,24 +1,37 @@
+/**
+ * The audit log: every HR write, every look at a person's records and every
+ * candidate self-service action, with who, what, when and from where. Free
+ * text (notes, reasons, statements) is kept here; a workflow gets the entry's id.
+ */
 import type { FastifyRequest } from 'fastify';
 import type { Prisma, PrismaClient } from '../lib/database';
 import { ApiError } from './errors';
+
+type Db = PrismaClient | Prisma.TransactionClient;
 
 export interface AuditEntryInput {
   actorType: 'hr' | 'candidate';
   actorId: string;
   action: string;
-  interviewId: string;
-  subsidiaryId: string;
-  groupId?: string;
+  groupId?: string | null;
+  subsidiaryId?: string | null;
+  interviewId?: string | null;
   payload: Record<string, unknown>;
 }
 
-/**
- * Every HR write and candidate self-service action: who, what, when and from
- * where. Free text (notes, reasons) is kept here; the workflow gets the id.
- */
-export async function recordAudit(prisma: PrismaClient, req: FastifyRequest, entry: AuditEntryInput): Promise<string> {
-  const row = await prisma.auditEntry.create({
-    data: { ...entry, payload: entry.payload as Prisma.InputJsonValue, ip: req.ip },
+/** One audit row; its id is the ref the change carries. */
+export async function auditEntry(db: Db, req: FastifyRequest, entry: AuditEntryInput): Promise<string> {
+  const row = await db.auditEntry.create({
+    data: {
+      actorType: entry.actorType,
+      actorId: entry.actorId,
+      action: entry.action,
+      groupId: entry.groupId ?? null,
+      subsidiaryId: entry.subsidiaryId ?? null,
+      interviewId: entry.interviewId ?? null,
+      payload: entry.payload as Prisma.InputJsonValue,
+      ip: req.ip,
+    },
   });
   return row.id;
 }
@@ -40,10 +53,10 @@ async function recordAuditOutcome(prisma: PrismaClient, id: string, outcome: Rec
 export async function auditedChange<T>(
   prisma: PrismaClient,
   req: FastifyRequest,
-  entry: AuditEntryInput,
+  entry: AuditEntryInput & { interviewId: string; subsidiaryId: string },
   run: (ref: string) => Promise<T>,
 ): Promise<T> {
-  const ref = await recordAudit(prisma, req, entry);
+  const ref = await auditEntry(prisma, req, entry);
   try {
     const result = await run(ref);
     await recordAuditOutcome(prisma, ref, { applied: true });

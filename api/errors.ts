@@ -126,8 +126,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const path = req.url.split('?')[0] ?? req.url;
     return send(reply, new ApiError(404, 'not_found', `no route ${req.method} ${path}`, { method: req.method, path }));
   };
-  // Probing for routes counts against the caller's rate limit like any other call.
-  const limiter = (app as { rateLimit?: () => (req: FastifyRequest, reply: FastifyReply) => Promise<void> }).rateLimit;
-  if (limiter) app.setNotFoundHandler({ preHandler: limiter() }, notFound);
+  // Probing for routes counts against the address's anonymous rate limit (api/plugins/rate-limit.ts), when there is one.
+  if (app.hasDecorator('chargeCaller')) app.setNotFoundHandler({ preHandler: app.chargeCaller }, notFound);
   else app.setNotFoundHandler(notFound);
 }

@@ -4,6 +4,7 @@
  * limits (body size, content type, rate) and the headers every answer carries.
  */
 import type { FastifyInstance, InjectOptions } from 'fastify';
+import { signatureHeader } from '../lib/secrets';
 import { buildApiApp } from './support/api-app';
 import { confirmedEvent, createTestTenant, hrToken, postEvent, startHarness, type Harness, type TestTenant } from './support/harness';
 
@@ -160,13 +161,32 @@ describe('429: a per-client rate limit', () => {
     expect((await app.inject({ method: 'GET', url: '/v1/interviews', headers: bob })).statusCode).toBe(200);
   });
 
-  test('a platform is counted by its API key, whatever the outcome of each call', async () => {
-    const other = await createTestTenant(h);
-    const send = (t: TestTenant) =>
-      app.inject({ method: 'POST', url: '/v1/events', headers: { 'content-type': 'application/json', 'x-api-key': t.apiKeyId, 'x-signature': `t=${Math.floor(Date.now() / 1000)},v1=${'0'.repeat(64)}` }, payload: '{}' });
-    for (let i = 0; i < 3; i++) expect((await send(other)).statusCode).toBe(401);
-    expectError(await send(other), 429, 'rate_limited');
-    expect((await send(tenant)).statusCode).toBe(401); // another key: its own count
+  /** A signed event body the schema refuses: authenticated, charged, answered 400, nothing written. */
+  const signedEvent = (t: TestTenant, remoteAddress = '127.0.0.1') =>
+    app.inject({ method: 'POST', url: '/v1/events', remoteAddress, headers: { 'content-type': 'application/json', 'x-api-key': t.apiKeyId, 'x-signature': signatureHeader(t.apiSecret, '{}') }, payload: '{}' });
+  const badlySigned = (t: TestTenant, remoteAddress: string) =>
+    app.inject({ method: 'POST', url: '/v1/events', remoteAddress, headers: { 'content-type': 'application/json', 'x-api-key': t.apiKeyId, 'x-signature': `t=${Math.floor(Date.now() / 1000)},v1=${'0'.repeat(64)}` }, payload: '{}' });
+
+  test('a platform is counted by its API key once the signature verifies: one key over its limit does not slow another', async () => {
+    const [first, second] = [await createTestTenant(h), await createTestTenant(h)];
+    for (let i = 0; i < 3; i++) expect((await signedEvent(first)).statusCode).toBe(400);
+    expectError(await signedEvent(first), 429, 'rate_limited');
+    expect((await signedEvent(second)).statusCode).toBe(400); // another key: its own count
+  });
+
+  test("requests naming a platform's key with a bad signature are counted by address and leave the key's budget untouched", async () => {
+    const victim = await createTestTenant(h);
+    // A stranger at another address spends its own (anonymous) budget of 2, then gets 429.
+    expectError(await badlySigned(victim, '198.51.100.20'), 401, 'bad_signature');
+    expectError(await badlySigned(victim, '198.51.100.20'), 401, 'bad_signature');
+    expectError(await badlySigned(victim, '198.51.100.20'), 429, 'rate_limited');
+    expectError(await badlySigned(victim, '198.51.100.20'), 429, 'rate_limited');
+    // The platform itself still has its whole budget of 3.
+    const own = await signedEvent(victim);
+    expect(own.statusCode).toBe(400);
+    expect(own.headers['x-ratelimit-remaining']).toBe('2');
+    for (let i = 0; i < 2; i++) expect((await signedEvent(victim)).statusCode).toBe(400);
+    expectError(await signedEvent(victim), 429, 'rate_limited');
   });
 
   test('callers without a verified identity are counted by IP, and made-up keys or tokens do not escape it', async () => {

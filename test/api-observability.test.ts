@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApiApp } from './support/api-app';
 import { buildApp } from '../api/app';
-import { apiConfig, temporalConfig } from '../lib/config';
+import { apiConfig, providerWebhooksConfig, temporalConfig } from '../lib/config';
 import { signatureHeader } from '../lib/secrets';
 import {
   candidateEvent,
@@ -39,6 +39,7 @@ beforeAll(async () => {
     temporal: temporalConfig(),
     secrets: h.secrets,
     api: { ...apiConfig(), logLevel: 'info' },
+    providerWebhooks: providerWebhooksConfig(),
     logStream: {
       write(line: string) {
         rawLines.push(line);

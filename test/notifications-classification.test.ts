@@ -7,11 +7,8 @@ import twilio from 'twilio';
 import { classifySendGridError, classifyTwilioError, scrub } from '../activities/messaging/errors';
 import { quietHoursDecision } from '../activities/messaging/quiet-hours';
 import { receiptMeansUndeliverable } from '../domain/receipts';
-import Fastify from 'fastify';
-import webhooksRoutes from '../api/routes/webhooks';
-import { registerErrorHandling } from '../api/errors';
-import { registerRawJson } from '../api/raw-json';
-import { ConfigError, providersConfig, providerWebhooksConfig } from '../lib/config';
+import { buildApp } from '../api/app';
+import { apiConfig, ConfigError, providersConfig, providerWebhooksConfig, secretsConfig, temporalConfig } from '../lib/config';
 
 /** A RestException exactly as the SDK builds it from an HTTP answer. */
 function twilioRest(status: number, body: unknown) {
@@ -216,12 +213,16 @@ describe('providersConfig', () => {
 });
 
 test('without verification keys the webhooks answer 503 and touch nothing', async () => {
-  const app = Fastify();
-  // No database behind it: a request that got past the check would fail loudly.
-  app.decorate('turnout', { prisma: {} } as never);
-  registerRawJson(app);
-  registerErrorHandling(app);
-  await app.register(webhooksRoutes, { providers: { twilioWebhook: null, sendgridWebhook: null } });
+  // No database or Temporal behind it: a request that got past the check would fail loudly.
+  const app = await buildApp({
+    prisma: {} as never,
+    temporalClient: {} as never,
+    temporalConnection: {} as never,
+    temporal: temporalConfig(),
+    secrets: secretsConfig(),
+    api: { ...apiConfig(), logLevel: 'fatal' },
+    providerWebhooks: { twilioWebhook: null, sendgridWebhook: null },
+  });
   const twilioRes = await app.inject({
     method: 'POST',
     url: '/v1/webhooks/twilio/status',

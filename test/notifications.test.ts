@@ -428,12 +428,9 @@ describe('delivery receipts', () => {
 
   test("a provider's burst of receipts from one address is not cut off by the API's per-IP limit for anonymous callers", async () => {
     const anonymousLimit = Number(process.env.RATE_LIMIT_ANONYMOUS_PER_MINUTE || 120);
-    const answers = await Promise.all(
-      Array.from({ length: anonymousLimit + 10 }, () =>
-        h.app.inject({ method: 'POST', url: '/v1/webhooks/sendgrid/events', headers: { 'content-type': 'application/json' }, payload: '[]' }),
-      ),
-    );
-    expect(new Set(answers.map((a) => a.statusCode))).toEqual(new Set([401]));
+    // Signed batches, as SendGrid posts them: receipts are counted once their signature has verified.
+    const answers = await Promise.all(Array.from({ length: anonymousLimit + 10 }, () => postSendGridEvents([])));
+    expect(new Set(answers.map((a) => a.statusCode))).toEqual(new Set([200]));
   });
 
   test('receipts for messages Turnout never sent are acknowledged and ignored', async () => {

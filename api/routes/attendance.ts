@@ -14,21 +14,19 @@
  *   still sees it on the interview itself.
  * - Records not yet classified: not here (HR sees them on the interview).
  * - Nothing expired, nothing swept.
- * "Own scope" is the interviews the caller reads in full (interviewScope): an
+ * "Own scope" is the interviews the caller reads in full (api/visibility.ts): an
  * hr token its subsidiary; group_hr and a group-wide auditor the whole group.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Prisma } from '../../lib/database';
-import type { HrRole } from '../../lib/hr-token';
 import { emailHash, identityKey, phoneHash } from '../../domain/identity';
 import { resolvePolicy } from '../../domain/policy';
+import { auditEntry } from '../audit';
 import { ApiError } from '../errors';
-import { authenticateHr } from '../hr-auth';
-import { auditEntry, scopeSubsidiaryIds } from '../records-support';
+import { HR_READ_ROLES } from '../roles';
 import { ErrorBody } from '../schemas/common';
 import { AttendanceView, ContactQuery } from '../schemas/records';
-
-const READERS: readonly HrRole[] = ['hr', 'group_hr', 'auditor'];
+import { visibleSubsidiaryIds } from '../visibility';
 
 /**
  * The identity-hash condition for exactly one of phone or e-mail; 400 naming
@@ -54,18 +52,15 @@ const attendanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const key = identityKey(secrets.masterKey);
 
   app.get(
-    '/v1/candidates/attendance',
+    '/candidates/attendance',
     {
       schema: {
         tags: ['hr'],
         summary: "A candidate's records across the group that the caller may see",
-        security: [{ hrBearer: [] }],
         querystring: ContactQuery,
         response: { 200: AttendanceView, '4xx': ErrorBody },
       },
-      preValidation: async (req) => {
-        req.hr = await authenticateHr(req, secrets, READERS);
-      },
+      config: { hrRoles: HR_READ_ROLES },
     },
     async (req) => {
       const hr = req.hr!;
@@ -73,7 +68,7 @@ const attendanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const now = new Date();
       const [group, own, candidates] = await Promise.all([
         prisma.group.findUnique({ where: { id: hr.groupId }, select: { policy: true } }),
-        scopeSubsidiaryIds(prisma, hr),
+        visibleSubsidiaryIds(prisma, hr),
         prisma.candidate.findMany({ where: { ...match, subsidiary: { groupId: hr.groupId } }, select: { id: true } }),
       ]);
       // A look at a person's record is itself recorded: who looked, by which kind of contact, what they saw.

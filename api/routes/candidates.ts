@@ -12,9 +12,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { identityKey } from '../../domain/identity';
 import { ErasureRefused, eraseCandidate } from '../../domain/erasure';
+import { auditEntry } from '../audit';
 import { ApiError } from '../errors';
-import { authenticateHr } from '../hr-auth';
-import { auditEntry } from '../records-support';
+import { GROUP_ADMIN_ROLES } from '../roles';
 import { ErrorBody } from '../schemas/common';
 import { ErasureBody, ErasureResult } from '../schemas/records';
 import { contactMatch } from './attendance';
@@ -24,18 +24,15 @@ const candidatesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const key = identityKey(secrets.masterKey);
 
   app.post(
-    '/v1/candidates/erasure',
+    '/candidates/erasure',
     {
       schema: {
         tags: ['hr'],
         summary: "Erase a candidate's personal data across the group (on the candidate's request)",
-        security: [{ hrBearer: [] }],
         body: ErasureBody,
         response: { 200: ErasureResult, '4xx': ErrorBody },
       },
-      preValidation: async (req) => {
-        req.hr = await authenticateHr(req, secrets, ['group_hr']);
-      },
+      config: { hrRoles: GROUP_ADMIN_ROLES },
     },
     async (req) => {
       const hr = req.hr!;

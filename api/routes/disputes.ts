@@ -1,8 +1,8 @@
 /**
- * Disputes: a candidate contests a NO_REASON record through the self-service
- * link of its interview; HR lists open disputes, reviews the evidence, and
- * upholds the record or reclassifies it. Each step is an audit entry (with
- * the free text) and an evidence row (ids and classifications only).
+ * Disputes, HR's side: HR lists open disputes, reviews the evidence, and
+ * upholds the record or reclassifies it (a candidate opens one through the
+ * self-service link: routes/self-service-disputes.ts). Each step is an audit
+ * entry (with the free text) and an evidence row (ids and classifications only).
  *
  * Reclassification writes the record here, outside the interview's workflow.
  * That does not break "the workflow is the single writer of an interview's
@@ -15,28 +15,15 @@
  * current one.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Prisma } from '../../lib/database';
-import type { HrRole } from '../../lib/hr-token';
+import type { Prisma } from '../../lib/database';
 import { durationMs, resolvePolicy } from '../../domain/policy';
-import { verifySelfServiceToken } from '../../lib/self-service-token';
 import { appendEvidence } from '../../domain/evidence';
+import { auditEntry } from '../audit';
 import { ApiError } from '../errors';
-import { authenticateHr, interviewScope } from '../hr-auth';
-import { auditEntry } from '../records-support';
-import { ErrorBody, TokenParams } from '../schemas/common';
-import {
-  DisputeBody,
-  DisputeList,
-  DisputeListQuery,
-  DisputeOpened,
-  DisputeParams,
-  DisputeView,
-  ResolveBody,
-  SelfServiceDisputeView,
-} from '../schemas/records';
-
-const READERS: readonly HrRole[] = ['hr', 'group_hr', 'auditor'];
-const DECIDERS: readonly HrRole[] = ['hr', 'group_hr'];
+import { HR_READ_ROLES, HR_WRITE_ROLES } from '../roles';
+import { ErrorBody } from '../schemas/common';
+import { DisputeList, DisputeListQuery, DisputeParams, DisputeView, ResolveBody } from '../schemas/records';
+import { visibleInterviews } from '../visibility';
 
 const disputeInclude = { record: { include: { interview: { select: { id: true, externalId: true, subsidiaryId: true } } } } } as const;
 type DisputeRow = Prisma.DisputeGetPayload<{ include: typeof disputeInclude }>;
@@ -66,107 +53,17 @@ function view(d: DisputeRow) {
 }
 
 const disputesRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { prisma, secrets } = app.turnout;
-  const security = [{ hrBearer: [] }];
-
-  async function interviewFor(token: string) {
-    const check = verifySelfServiceToken(secrets.masterKey, token);
-    if (!check.ok) {
-      throw check.reason === 'expired'
-        ? new ApiError(401, 'link_expired', 'this link has expired; ask the recruiter for a new one')
-        : new ApiError(401, 'invalid_link', 'this link is not valid');
-    }
-    const iv = await prisma.interview.findUnique({ where: { id: check.claims.iid } });
-    if (!iv) throw new ApiError(404, 'interview_not_found', 'this interview no longer exists');
-    return iv;
-  }
-
-  /** The record a candidate may contest: the interview's live NO_REASON record (at most one: it closed the interview). */
-  function contestable(interviewId: string) {
-    return prisma.noShowRecord.findFirst({
-      where: { interviewId, sweptAt: null, OR: [{ classification: 'NO_REASON', expiresAt: { gt: new Date() } }, { dispute: { isNot: null } }] },
-      include: { dispute: true },
-      orderBy: { attempt: 'desc' },
-    });
-  }
+  const { prisma } = app.turnout;
 
   app.get(
-    '/v1/self-service/:token/disputes',
-    { schema: { tags: ['candidates'], summary: 'Whether this interview has a record the candidate may contest, and its dispute', params: TokenParams, response: { 200: SelfServiceDisputeView, '4xx': ErrorBody } } },
-    async (req) => {
-      const iv = await interviewFor(req.params.token);
-      const record = await contestable(iv.id);
-      const d = record?.dispute ?? null;
-      return {
-        canDispute: record !== null && record.classification === 'NO_REASON' && d === null,
-        record: record
-          ? { date: record.scheduledStart.toISOString(), classification: record.classification!, expiresAt: record.expiresAt?.toISOString() ?? null }
-          : null,
-        dispute: d
-          ? { id: d.id, status: d.status, openedAt: d.openedAt.toISOString(), resolvedAt: d.resolvedAt?.toISOString() ?? null, outcome: d.toClassification ?? (d.status === 'UPHELD' ? 'NO_REASON' : null) }
-          : null,
-      };
-    },
-  );
-
-  app.post(
-    '/v1/self-service/:token/disputes',
+    '/disputes',
     {
-      schema: {
-        tags: ['candidates'],
-        summary: 'Contest the no-show record of this interview, with a statement',
-        params: TokenParams,
-        body: DisputeBody,
-        response: { 201: DisputeOpened, '4xx': ErrorBody },
-      },
-    },
-    async (req, reply) => {
-      const iv = await interviewFor(req.params.token);
-      const record = await contestable(iv.id);
-      if (!record || record.classification !== 'NO_REASON') {
-        throw new ApiError(409, 'nothing_to_dispute', 'this interview has no record against you that can be contested');
-      }
-      if (record.dispute) {
-        throw new ApiError(409, 'already_disputed', `this record has been contested already (${record.dispute.status.toLowerCase()})`, { status: record.dispute.status });
-      }
-      try {
-        const dispute = await prisma.$transaction(async (tx) => {
-          const d = await tx.dispute.create({ data: { recordId: record.id, statement: req.body.statement, fromClassification: 'NO_REASON' } });
-          const ref = await auditEntry(tx, req, {
-            actorType: 'candidate',
-            actorId: iv.candidateId,
-            action: 'dispute.open',
-            subsidiaryId: iv.subsidiaryId,
-            interviewId: iv.id,
-            payload: { disputeId: d.id, recordId: record.id, statement: req.body.statement },
-          });
-          await appendEvidence(tx, iv.id, [
-            { key: `dispute:${d.id}:opened`, kind: 'DISPUTE_OPENED', at: d.openedAt, data: { disputeId: d.id, attempt: record.attempt, ref } },
-          ]);
-          return d;
-        });
-        return reply.status(201).send({ disputeId: dispute.id, status: dispute.status, openedAt: dispute.openedAt.toISOString() });
-      } catch (err) {
-        // Two submissions at once: the record's unique dispute lets one through.
-        if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
-          throw new ApiError(409, 'already_disputed', 'this record has been contested already', { status: 'OPEN' });
-        }
-        throw err;
-      }
-    },
-  );
-
-  app.get(
-    '/v1/disputes',
-    {
-      schema: { tags: ['hr'], summary: 'Disputes in scope (open ones by default), oldest first', security, querystring: DisputeListQuery, response: { 200: DisputeList, '4xx': ErrorBody } },
-      preValidation: async (req) => {
-        req.hr = await authenticateHr(req, secrets, READERS);
-      },
+      schema: { tags: ['hr'], summary: 'Disputes in scope (open ones by default), oldest first', querystring: DisputeListQuery, response: { 200: DisputeList, '4xx': ErrorBody } },
+      config: { hrRoles: HR_READ_ROLES },
     },
     async (req) => {
       const rows = await prisma.dispute.findMany({
-        where: { status: req.query.status ?? 'OPEN', record: { interview: interviewScope(req.hr!) } },
+        where: { status: req.query.status ?? 'OPEN', record: { interview: visibleInterviews(req.hr!) } },
         include: disputeInclude,
         orderBy: { openedAt: 'asc' },
         take: req.query.limit ?? 100,
@@ -176,19 +73,16 @@ const disputesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.post(
-    '/v1/disputes/:id/resolve',
+    '/disputes/:id/resolve',
     {
       schema: {
         tags: ['hr'],
         summary: 'Uphold the record, or reclassify it (e.g. to FORCE_MAJEURE)',
-        security,
         params: DisputeParams,
         body: ResolveBody,
         response: { 200: DisputeView, '4xx': ErrorBody },
       },
-      preValidation: async (req) => {
-        req.hr = await authenticateHr(req, secrets, DECIDERS);
-      },
+      config: { hrRoles: HR_WRITE_ROLES },
     },
     async (req) => {
       const hr = req.hr!;
@@ -202,7 +96,7 @@ const disputesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const notFound = new ApiError(404, 'dispute_not_found', 'no dispute with this id is visible to you');
 
       const resolved = await prisma.$transaction(async (tx) => {
-        const found = await tx.dispute.findFirst({ where: { id: req.params.id, record: { interview: interviewScope(hr) } }, include: disputeInclude });
+        const found = await tx.dispute.findFirst({ where: { id: req.params.id, record: { interview: visibleInterviews(hr) } }, include: disputeInclude });
         if (!found) throw notFound;
         // The row lock makes two HR decisions at once resolve it once.
         await tx.$queryRaw`SELECT id FROM "Dispute" WHERE id = ${found.id}::uuid FOR UPDATE`;

@@ -9,12 +9,12 @@ import { Prisma } from '../../lib/database';
 import { canonicalJson } from '../../domain/canonical-json';
 import { interviewWorkflowId } from '../../domain/interview';
 import { ApiError } from '../errors';
-import { authenticatePlatform, type PlatformCaller } from '../platform-auth';
 import { ErrorBody } from '../schemas/common';
 import { EventAccepted, EventEnvelope } from '../schemas/events';
+import type { PlatformCaller } from '../scopes/platform';
 
 const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { prisma, gateway, secrets, api } = app.turnout;
+  const { prisma, gateway, api } = app.turnout;
   /**
    * How long a RECEIVED inbox row counts as being processed by another request;
    * older, its request died mid-way (a crash) and a retry takes the row over.
@@ -23,7 +23,7 @@ const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const inProgressMs = Math.max(60_000, 3 * api.temporalTimeoutMs);
 
   app.post(
-    '/v1/events',
+    '/events',
     {
       schema: {
         summary: 'Receive a signed platform event',
@@ -34,10 +34,6 @@ const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
         body: EventEnvelope,
         response: { 200: EventAccepted, 202: EventAccepted, '4xx': ErrorBody, 503: ErrorBody },
-      },
-      // Authentication comes before body validation: an unsigned caller learns nothing about the schema.
-      preValidation: async (req) => {
-        req.platform = await authenticatePlatform(req, prisma, secrets.masterKey);
       },
     },
     async (req, reply) => {
@@ -160,11 +156,5 @@ const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }
 };
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    platform?: PlatformCaller;
-  }
-}
 
 export default eventsRoutes;

@@ -17,21 +17,20 @@ const Readiness = Type.Object({
 
 /**
  * healthz: the process answers. readyz: the database and Temporal answer too;
- * 503 names the part that does not. Probes are never rate limited.
+ * 503 names the part that does not.
  */
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { prisma, temporalConnection } = app.turnout;
-  const config = { rateLimit: false } as const;
 
   app.get(
     '/healthz',
-    { schema: { tags: ['operations'], summary: 'Liveness', response: { 200: Type.Object({ status: Type.Literal('ok') }) } }, config },
+    { schema: { tags: ['operations'], summary: 'Liveness', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
     async () => ({ status: 'ok' as const }),
   );
 
   app.get(
     '/readyz',
-    { schema: { tags: ['operations'], summary: 'Readiness: database and Temporal reachable', response: { 200: Readiness, 503: Readiness } }, config },
+    { schema: { tags: ['operations'], summary: 'Readiness: database and Temporal reachable', response: { 200: Readiness, 503: Readiness } } },
     async (_req, reply) => {
       const outcome = (p: Promise<unknown>) =>
         p.then(

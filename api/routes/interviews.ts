@@ -4,12 +4,12 @@
  * so the workflow (the single writer) decides whether they apply.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { HrClaims, HrRole } from '../../lib/hr-token';
+import type { HrClaims } from '../../lib/hr-token';
 import type { Prisma } from '../../lib/database';
 import { verifyChain } from '../../domain/evidence';
 import { auditedChange } from '../audit';
-import { authenticateHr, interviewScope } from '../hr-auth';
 import { changeAccepted, ensureNotEnded, findInterview, interviewDetail } from '../interview-view';
+import { HR_READ_ROLES, HR_WRITE_ROLES } from '../roles';
 import { ErrorBody } from '../schemas/common';
 import {
   AnnotationBody,
@@ -21,28 +21,21 @@ import {
   ListQuery,
   RescheduleBody,
 } from '../schemas/interviews';
-
-const READERS: readonly HrRole[] = ['hr', 'group_hr', 'auditor'];
-const WRITERS: readonly HrRole[] = ['hr', 'group_hr'];
+import { visibleInterviews } from '../visibility';
 
 const interviewsRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { prisma, gateway, secrets } = app.turnout;
-  const security = [{ hrBearer: [] }];
-  const readers = async (req: Parameters<typeof authenticateHr>[0]) => {
-    req.hr = await authenticateHr(req, secrets, READERS);
-  };
-  const writers = async (req: Parameters<typeof authenticateHr>[0]) => {
-    req.hr = await authenticateHr(req, secrets, WRITERS);
-  };
+  const { prisma, gateway } = app.turnout;
+  const readers = { hrRoles: HR_READ_ROLES };
+  const writers = { hrRoles: HR_WRITE_ROLES };
 
   app.get(
-    '/v1/interviews',
-    { schema: { tags: ['hr'], summary: 'List interviews in scope', security, querystring: ListQuery, response: { 200: InterviewList, '4xx': ErrorBody } }, preValidation: readers },
+    '/interviews',
+    { schema: { tags: ['hr'], summary: 'List interviews in scope', querystring: ListQuery, response: { 200: InterviewList, '4xx': ErrorBody } }, config: readers },
     async (req) => {
       const q = req.query;
       const where: Prisma.InterviewWhereInput = {
         AND: [
-          interviewScope(req.hr!),
+          visibleInterviews(req.hr!),
           q.status ? { status: q.status } : {},
           q.from || q.to ? { startsAt: { ...(q.from ? { gte: new Date(q.from) } : {}), ...(q.to ? { lt: new Date(q.to) } : {}) } } : {},
           q.positionId ? { position: { externalId: q.positionId } } : {},
@@ -71,19 +64,19 @@ const interviewsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.get(
-    '/v1/interviews/:id',
-    { schema: { tags: ['hr'], summary: 'State, schedule, reminders and next step', security, params: InterviewParams, response: { 200: InterviewDetail, '4xx': ErrorBody } }, preValidation: readers },
+    '/interviews/:id',
+    { schema: { tags: ['hr'], summary: 'State, schedule, reminders and next step', params: InterviewParams, response: { 200: InterviewDetail, '4xx': ErrorBody } }, config: readers },
     async (req) => {
-      const iv = await findInterview(prisma, interviewScope(req.hr!), req.params.id);
+      const iv = await findInterview(prisma, visibleInterviews(req.hr!), req.params.id);
       return interviewDetail(prisma, gateway, iv.id);
     },
   );
 
   app.get(
-    '/v1/interviews/:id/evidence',
-    { schema: { tags: ['hr'], summary: 'The append-only, hash-chained evidence trail', security, params: InterviewParams, response: { 200: EvidenceTrail, '4xx': ErrorBody } }, preValidation: readers },
+    '/interviews/:id/evidence',
+    { schema: { tags: ['hr'], summary: 'The append-only, hash-chained evidence trail', params: InterviewParams, response: { 200: EvidenceTrail, '4xx': ErrorBody } }, config: readers },
     async (req) => {
-      const iv = await findInterview(prisma, interviewScope(req.hr!), req.params.id);
+      const iv = await findInterview(prisma, visibleInterviews(req.hr!), req.params.id);
       const rows = await prisma.evidence.findMany({ where: { interviewId: iv.id }, orderBy: { seq: 'asc' } });
       return {
         interviewId: iv.externalId,
@@ -94,14 +87,14 @@ const interviewsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.post(
-    '/v1/interviews/:id/annotations',
+    '/interviews/:id/annotations',
     {
-      schema: { tags: ['hr'], summary: 'Classify a no-show or late cancellation', security, params: InterviewParams, body: AnnotationBody, response: { 202: ChangeAccepted, '4xx': ErrorBody, 503: ErrorBody } },
-      preValidation: writers,
+      schema: { tags: ['hr'], summary: 'Classify a no-show or late cancellation', params: InterviewParams, body: AnnotationBody, response: { 202: ChangeAccepted, '4xx': ErrorBody, 503: ErrorBody } },
+      config: writers,
     },
     async (req, reply) => {
       const hr = req.hr!;
-      const iv = await findInterview(prisma, interviewScope(hr), req.params.id);
+      const iv = await findInterview(prisma, visibleInterviews(hr), req.params.id);
       const { classification, note } = req.body;
       const state = await auditedChange(prisma, req, hrEntry(hr, iv, 'annotate', { classification, note }), (ref) => {
         ensureNotEnded(iv);
@@ -112,14 +105,14 @@ const interviewsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.post(
-    '/v1/interviews/:id/reschedule',
+    '/interviews/:id/reschedule',
     {
-      schema: { tags: ['hr'], summary: 'Move the interview (before the start or after a no-show)', security, params: InterviewParams, body: RescheduleBody, response: { 202: ChangeAccepted, '4xx': ErrorBody, 503: ErrorBody } },
-      preValidation: writers,
+      schema: { tags: ['hr'], summary: 'Move the interview (before the start or after a no-show)', params: InterviewParams, body: RescheduleBody, response: { 202: ChangeAccepted, '4xx': ErrorBody, 503: ErrorBody } },
+      config: writers,
     },
     async (req, reply) => {
       const hr = req.hr!;
-      const iv = await findInterview(prisma, interviewScope(hr), req.params.id);
+      const iv = await findInterview(prisma, visibleInterviews(hr), req.params.id);
       const { startsAt, reason } = req.body;
       const state = await auditedChange(prisma, req, hrEntry(hr, iv, 'reschedule', { startsAt, reason: reason ?? null }), (ref) => {
         ensureNotEnded(iv);

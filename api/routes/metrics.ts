@@ -29,7 +29,6 @@ const metricsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           ...(token ? { 401: ErrorBody } : {}),
         },
       },
-      config: { rateLimit: false },
     },
     async (req, reply) => {
       if (token) {

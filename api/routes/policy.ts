@@ -10,9 +10,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Prisma } from '../../lib/database';
 import type { HrClaims } from '../../lib/hr-token';
 import { DEFAULT_POLICY, durationMs, PolicyError, resolvePolicy, type GroupPolicy } from '../../domain/policy';
+import { auditEntry } from '../audit';
 import { ApiError } from '../errors';
-import { authenticateHr } from '../hr-auth';
-import { auditEntry } from '../records-support';
+import { GROUP_ADMIN_ROLES } from '../roles';
 import { ErrorBody } from '../schemas/common';
 import { GroupParams, PolicyBody, PolicyHistory, PolicyView } from '../schemas/records';
 
@@ -50,11 +50,8 @@ function changedFields(before: GroupPolicy, after: GroupPolicy): string[] {
 const etag = (version: number) => `"${version}"`;
 
 const policyRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { prisma, secrets } = app.turnout;
-  const security = [{ hrBearer: [] }];
-  const groupHr = async (req: Parameters<typeof authenticateHr>[0]) => {
-    req.hr = await authenticateHr(req, secrets, ['group_hr']);
-  };
+  const { prisma } = app.turnout;
+  const config = { hrRoles: GROUP_ADMIN_ROLES };
 
   /** Another group's policy is not found, never shown. */
   function ensureOwnGroup(claims: HrClaims, groupId: string): void {
@@ -68,8 +65,8 @@ const policyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   app.get(
-    '/v1/groups/:groupId/policy',
-    { schema: { tags: ['group policy'], summary: "The group's current policy and its version", security, params: GroupParams, response: { 200: PolicyView, '4xx': ErrorBody } }, preValidation: groupHr },
+    '/groups/:groupId/policy',
+    { schema: { tags: ['group policy'], summary: "The group's current policy and its version", params: GroupParams, response: { 200: PolicyView, '4xx': ErrorBody } }, config },
     async (req, reply) => {
       ensureOwnGroup(req.hr!, req.params.groupId);
       const group = await prisma.group.findUnique({ where: { id: req.params.groupId } });
@@ -80,8 +77,8 @@ const policyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.get(
-    '/v1/groups/:groupId/policy/versions',
-    { schema: { tags: ['group policy'], summary: 'Every recorded version of the policy, newest first', security, params: GroupParams, response: { 200: PolicyHistory, '4xx': ErrorBody } }, preValidation: groupHr },
+    '/groups/:groupId/policy/versions',
+    { schema: { tags: ['group policy'], summary: 'Every recorded version of the policy, newest first', params: GroupParams, response: { 200: PolicyHistory, '4xx': ErrorBody } }, config },
     async (req) => {
       ensureOwnGroup(req.hr!, req.params.groupId);
       const rows = await prisma.groupPolicyVersion.findMany({ where: { groupId: req.params.groupId }, orderBy: { version: 'desc' } });
@@ -93,18 +90,17 @@ const policyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.put(
-    '/v1/groups/:groupId/policy',
+    '/groups/:groupId/policy',
     {
       schema: {
         tags: ['group policy'],
         summary: 'Set the policy (fields left out take the defaults); applies to interviews confirmed afterwards',
         description: 'Send `If-Match: "<version>"` to refuse the change (412) when someone else changed the policy since you read it.',
-        security,
         params: GroupParams,
         body: PolicyBody,
         response: { 200: PolicyView, '4xx': ErrorBody },
       },
-      preValidation: groupHr,
+      config,
     },
     async (req, reply) => {
       const hr = req.hr!;

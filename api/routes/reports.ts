@@ -8,15 +8,12 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { HrRole } from '../../lib/hr-token';
 import { computeNoShowReport, monthRange, MONTHLY_GROUP_BY, parseGroupBy, ReportError, reportCsv, type NoShowReport } from '../../domain/reports';
 import { ApiError } from '../errors';
-import { authenticateHr } from '../hr-auth';
-import { scopeSubsidiaryIds } from '../records-support';
+import { HR_READ_ROLES } from '../roles';
 import { ErrorBody } from '../schemas/common';
 import { ReportQuery, ReportView } from '../schemas/records';
-
-const READERS: readonly HrRole[] = ['hr', 'group_hr', 'auditor'];
+import { visibleSubsidiaryIds } from '../visibility';
 
 /** True when the client asks for CSV (and does not prefer JSON to it). */
 function wantsCsv(accept: string | undefined): boolean {
@@ -32,11 +29,8 @@ function wantsCsv(accept: string | undefined): boolean {
 }
 
 const reportsRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { prisma, secrets } = app.turnout;
-  const security = [{ hrBearer: [] }];
-  const readers = async (req: Parameters<typeof authenticateHr>[0]) => {
-    req.hr = await authenticateHr(req, secrets, READERS);
-  };
+  const { prisma } = app.turnout;
+  const config = { hrRoles: HR_READ_ROLES };
 
   /** The CSV body, with its headers set on the reply. */
   function csv(report: NoShowReport, reply: { header(name: string, value: string): unknown }): string {
@@ -46,7 +40,7 @@ const reportsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   app.get(
-    '/v1/reports/no-shows',
+    '/reports/no-shows',
     {
       schema: {
         tags: ['reports'],
@@ -55,14 +49,13 @@ const reportsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'The unit is an attempt, in the UTC month of its scheduled start. noShowRate = noShow / (attended + noShow). ' +
           '`reason` is the record classification (null for attempts without a record, UNCLASSIFIED while HR has not classified). ' +
           '`channel` is the interview’s channel set ("email+sms"). `delivered` says whether a message of the attempt was delivered (receipt), only sent, or none.',
-        security,
         querystring: ReportQuery,
         response: {
           200: { content: { 'application/json': { schema: ReportView }, 'text/csv': { schema: Type.String() } } },
           '4xx': ErrorBody,
         },
       },
-      preValidation: readers,
+      config,
     },
     async (req, reply) => {
       let groupBy;
@@ -73,26 +66,25 @@ const reportsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (err instanceof ReportError) throw new ApiError(400, 'invalid_request', `${err.field} ${err.message}`, [{ field: `querystring.${err.field}`, message: err.message }]);
         throw err;
       }
-      const subsidiaryIds = await scopeSubsidiaryIds(prisma, req.hr!);
+      const subsidiaryIds = await visibleSubsidiaryIds(prisma, req.hr!);
       const report = await computeNoShowReport(prisma, { subsidiaryIds, month: req.query.month, groupBy });
       return wantsCsv(req.headers.accept) ? csv(report, reply) : report;
     },
   );
 
   app.get(
-    '/v1/reports/monthly',
+    '/reports/monthly',
     {
       schema: {
         tags: ['reports'],
         summary: "The group's stored monthly report (by subsidiary and reason), as the monthly schedule produced it",
-        security,
         querystring: Type.Object({ month: ReportQuery.properties.month }, { additionalProperties: false }),
         response: {
           200: { content: { 'application/json': { schema: Type.Intersect([ReportView, Type.Object({ generatedAt: Type.String() })]) }, 'text/csv': { schema: Type.String() } } },
           '4xx': ErrorBody,
         },
       },
-      preValidation: readers,
+      config,
     },
     async (req, reply) => {
       const hr = req.hr!;

@@ -1,12 +1,11 @@
 /**
- * Candidates' self-service links: a signed token bound to one interview lets
- * the candidate see it, cancel it (with a reason) or move it within the group
- * policy's limits, which the workflow enforces.
+ * Candidates' self-service links: the link's interview (request.link, opened
+ * by the link scope) can be seen, cancelled (with a reason) or moved within
+ * the group policy's limits, which the workflow enforces.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { isUpcoming } from '../../domain/interview';
 import { resolvePolicy } from '../../domain/policy';
-import { verifySelfServiceToken } from '../../lib/self-service-token';
 import { auditedChange } from '../audit';
 import { changeAccepted } from '../interview-view';
 import { ApiError } from '../errors';
@@ -14,19 +13,7 @@ import { ErrorBody, TokenParams } from '../schemas/common';
 import { CancelBody, ChangeAccepted, SelfServiceRescheduleBody, SelfServiceView } from '../schemas/interviews';
 
 const selfServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { prisma, gateway, secrets } = app.turnout;
-
-  async function interviewFor(token: string) {
-    const check = verifySelfServiceToken(secrets.masterKey, token);
-    if (!check.ok) {
-      throw check.reason === 'expired'
-        ? new ApiError(401, 'link_expired', 'this link has expired; ask the recruiter for a new one')
-        : new ApiError(401, 'invalid_link', 'this link is not valid');
-    }
-    const iv = await prisma.interview.findUnique({ where: { id: check.claims.iid }, include: { position: true } });
-    if (!iv) throw new ApiError(404, 'interview_not_found', 'this interview no longer exists');
-    return iv;
-  }
+  const { prisma, gateway } = app.turnout;
 
   function ensureOpen(status: string) {
     if (!isUpcoming(status)) {
@@ -35,10 +22,10 @@ const selfServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   app.get(
-    '/v1/self-service/:token',
+    '/self-service/:token',
     { schema: { tags: ['candidates'], summary: 'What the candidate may do with this interview', params: TokenParams, response: { 200: SelfServiceView, '4xx': ErrorBody } } },
     async (req) => {
-      const iv = await interviewFor(req.params.token);
+      const iv = req.link!.interview;
       const policy = resolvePolicy(iv.policy);
       const open = isUpcoming(iv.status);
       const state = open ? await gateway.state(iv.workflowId).catch(() => null) : null;
@@ -57,10 +44,10 @@ const selfServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.post(
-    '/v1/self-service/:token/cancel',
+    '/self-service/:token/cancel',
     { schema: { tags: ['candidates'], summary: 'Cancel, with a reason', params: TokenParams, body: CancelBody, response: { 202: ChangeAccepted, '4xx': ErrorBody, 503: ErrorBody } } },
     async (req, reply) => {
-      const iv = await interviewFor(req.params.token);
+      const iv = req.link!.interview;
       ensureOpen(iv.status);
       const state = await auditedChange(prisma, req, candidateEntry(iv, 'cancel', { reason: req.body.reason }), (ref) =>
         gateway.cancel(iv.workflowId, { by: 'candidate', ref }),
@@ -70,10 +57,10 @@ const selfServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.post(
-    '/v1/self-service/:token/reschedule',
+    '/self-service/:token/reschedule',
     { schema: { tags: ['candidates'], summary: 'Move the interview within the policy', params: TokenParams, body: SelfServiceRescheduleBody, response: { 202: ChangeAccepted, '4xx': ErrorBody, 503: ErrorBody } } },
     async (req, reply) => {
-      const iv = await interviewFor(req.params.token);
+      const iv = req.link!.interview;
       ensureOpen(iv.status);
       const { startsAt } = req.body;
       const state = await auditedChange(prisma, req, candidateEntry(iv, 'reschedule', { startsAt }), (ref) =>

@@ -1,23 +1,19 @@
 /**
  * Delivery receipts from the providers, turned into evidence:
  *
- *   POST /v1/webhooks/twilio/status     Twilio's status callback; X-Twilio-Signature checked with the SDK's
- *                                       validator over TWILIO_STATUS_CALLBACK_URL and the form parameters
- *   POST /v1/webhooks/sendgrid/events   SendGrid's signed event webhook; the ECDSA signature checked with
- *                                       @sendgrid/eventwebhook over the timestamp and the raw body
+ *   POST /v1/webhooks/twilio/status     Twilio's status callback (a form)
+ *   POST /v1/webhooks/sendgrid/events   SendGrid's signed event webhook (a JSON batch)
  *
- * No signature: 401. A wrong one: 403. A provider whose verification key is
- * not configured: 503 (nothing can be trusted, so nothing is recorded). Only a
- * verified receipt reaches domain/receipts.ts, which explains
- * why the API, not the workflow, writes it. A receipt saying a message will
- * never arrive (a bounce, an unknown number) is also signalled to the
- * interview's workflow, which sends the same message on another channel while
- * that can still help: the fallback is a decision, so it stays the workflow's.
+ * The providers' scope (api/scopes/providers.ts) has checked the signature
+ * before a handler runs. Only a verified receipt reaches domain/receipts.ts,
+ * which explains why the API, not the workflow, writes it. A receipt saying
+ * a message will never arrive (a bounce, an unknown number) is also signalled
+ * to the interview's workflow, which sends the same message on another
+ * channel while that can still help: the fallback is a decision, so it stays
+ * the workflow's.
  */
-import { EventWebhook, EventWebhookHeader } from '@sendgrid/eventwebhook';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import twilio from 'twilio';
 import {
   NOTIFICATION_ARG,
   receiptMeansUndeliverable,
@@ -26,7 +22,6 @@ import {
   type Receipt,
   type ReceiptResult,
 } from '../../domain/receipts';
-import { providerWebhooksConfig, type ProvidersConfig } from '../../lib/config';
 import { ApiError } from '../errors';
 import { ErrorBody } from '../schemas/common';
 import {
@@ -36,19 +31,6 @@ import {
   TwilioStatusQuery,
   type ReceiptsAccepted as Accepted,
 } from '../schemas/webhooks';
-
-export interface WebhooksOptions {
-  /** Read from the environment at registration when not given. */
-  providers?: Pick<ProvidersConfig, 'twilioWebhook' | 'sendgridWebhook'>;
-}
-
-/**
- * Providers post from a few shared addresses, several receipts per message
- * (queued, sent, delivered): the per-IP limit for anonymous callers would drop
- * receipts at the send rates this product allows (Twilio does not retry a
- * refused status callback). Signatures are checked before anything is stored.
- */
-const WEBHOOK_REQUESTS_PER_MINUTE = 20_000;
 
 /** SendGrid batches events; a busy minute can be far above the API's default body limit. */
 const SENDGRID_BODY_LIMIT = 5 * 1024 * 1024;
@@ -68,11 +50,6 @@ const SENDGRID_STATUS: Record<string, string> = {
   group_resubscribe: 'resubscribed',
 };
 
-function header(req: FastifyRequest, name: string): string | undefined {
-  const v = req.headers[name.toLowerCase()];
-  return Array.isArray(v) ? v[0] : v;
-}
-
 function tally(results: ReceiptResult['outcome'][]): Accepted {
   return {
     recorded: results.filter((r) => r === 'recorded').length,
@@ -81,7 +58,7 @@ function tally(results: ReceiptResult['outcome'][]): Accepted {
   };
 }
 
-const webhooksRoutes: FastifyPluginAsyncTypebox<WebhooksOptions> = async (app, opts) => {
+const webhooksRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { prisma, gateway } = app.turnout;
 
   /**
@@ -109,9 +86,6 @@ const webhooksRoutes: FastifyPluginAsyncTypebox<WebhooksOptions> = async (app, o
     }
     return outcome;
   }
-  const { twilioWebhook, sendgridWebhook } = opts.providers ?? providerWebhooksConfig();
-  const eventWebhook = new EventWebhook();
-  const sendgridKey = sendgridWebhook ? eventWebhook.convertPublicKeyToECDSA(sendgridWebhook.publicKey) : null;
 
   // Twilio posts forms. This parser exists inside this plugin only; the rest of the API takes JSON.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (req, body, done) => {
@@ -120,9 +94,9 @@ const webhooksRoutes: FastifyPluginAsyncTypebox<WebhooksOptions> = async (app, o
   });
 
   app.post(
-    '/v1/webhooks/twilio/status',
+    '/webhooks/twilio/status',
     {
-      config: { rateLimit: { max: WEBHOOK_REQUESTS_PER_MINUTE } },
+      config: { receiptsFrom: 'twilio' },
       schema: {
         summary: "Twilio's message status callback (signed with X-Twilio-Signature)",
         tags: ['providers'],
@@ -130,20 +104,6 @@ const webhooksRoutes: FastifyPluginAsyncTypebox<WebhooksOptions> = async (app, o
         querystring: TwilioStatusQuery,
         body: TwilioStatusCallback,
         response: { 200: ReceiptsAccepted, '4xx': ErrorBody, 503: ErrorBody },
-      },
-      // The signature is checked before the body is validated: an unsigned caller learns nothing.
-      preValidation: async (req) => {
-        if (!twilioWebhook) throw new ApiError(503, 'webhook_not_configured', 'Twilio receipts are not accepted: TWILIO_AUTH_TOKEN is not set');
-        const signature = header(req, 'x-twilio-signature');
-        if (!signature) throw new ApiError(401, 'unsigned', 'X-Twilio-Signature is required');
-        // Twilio signs the URL it called: the configured public URL (not the Host this process sees
-        // behind a proxy) with the query string this message's callback carried.
-        const q = req.url.indexOf('?');
-        const signedUrl = `${twilioWebhook.statusCallbackUrl.split('?')[0]}${q >= 0 ? req.url.slice(q) : ''}`;
-        const params = (req.body ?? {}) as Record<string, string>;
-        if (!twilio.validateRequest(twilioWebhook.authToken, signature, signedUrl, params)) {
-          throw new ApiError(403, 'bad_signature', 'X-Twilio-Signature does not match');
-        }
       },
     },
     async (req) => {
@@ -163,32 +123,15 @@ const webhooksRoutes: FastifyPluginAsyncTypebox<WebhooksOptions> = async (app, o
   );
 
   app.post(
-    '/v1/webhooks/sendgrid/events',
+    '/webhooks/sendgrid/events',
     {
       bodyLimit: SENDGRID_BODY_LIMIT,
-      config: { rateLimit: { max: WEBHOOK_REQUESTS_PER_MINUTE } },
+      config: { receiptsFrom: 'sendgrid' },
       schema: {
         summary: "SendGrid's signed event webhook",
         tags: ['providers'],
         body: SendGridEventBatch,
         response: { 200: ReceiptsAccepted, '4xx': ErrorBody, 503: ErrorBody },
-      },
-      preValidation: async (req) => {
-        if (!sendgridKey) {
-          throw new ApiError(503, 'webhook_not_configured', 'SendGrid receipts are not accepted: SENDGRID_WEBHOOK_PUBLIC_KEY is not set');
-        }
-        const signature = header(req, EventWebhookHeader.SIGNATURE());
-        const timestamp = header(req, EventWebhookHeader.TIMESTAMP());
-        if (!signature || !timestamp) {
-          throw new ApiError(401, 'unsigned', `${EventWebhookHeader.SIGNATURE()} and ${EventWebhookHeader.TIMESTAMP()} are required`);
-        }
-        let valid = false;
-        try {
-          valid = req.rawBody !== undefined && eventWebhook.verifySignature(sendgridKey, req.rawBody, signature, timestamp);
-        } catch {
-          valid = false; // a signature that is not even base64 DER
-        }
-        if (!valid) throw new ApiError(403, 'bad_signature', 'the event webhook signature does not match');
       },
     },
     async (req) => {

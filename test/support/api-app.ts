@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { createServer, type Server, type Socket, connect } from 'node:net';
 import { buildApp } from '../../api/app';
-import { apiConfig, temporalConfig, type ApiConfig } from '../../lib/config';
+import { apiConfig, providerWebhooksConfig, temporalConfig, type ApiConfig } from '../../lib/config';
 import type { Harness } from './harness';
 
 export interface TemporalHandle {
@@ -24,6 +24,7 @@ export async function buildApiApp(h: Harness, api: Partial<ApiConfig> = {}, temp
     temporal: temporalConfig(),
     secrets: h.secrets,
     api: { ...apiConfig(), logLevel: process.env.LOG_LEVEL ?? 'warn', ...api },
+    providerWebhooks: providerWebhooksConfig(),
   });
 }
 

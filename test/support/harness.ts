@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { apiConfig, databaseConfig, secretsConfig, temporalConfig, type MessageRates, type SecretsConfig } from '../../lib/config';
+import { apiConfig, databaseConfig, providerWebhooksConfig, secretsConfig, temporalConfig, type MessageRates, type SecretsConfig } from '../../lib/config';
 import { createPrisma, type PrismaClient } from '../../lib/database';
 import { signatureHeader } from '../../lib/secrets';
 import { identityKey } from '../../domain/identity';
@@ -66,6 +66,7 @@ export async function startHarness(
     temporal,
     secrets,
     api: { ...apiConfig(), logLevel: process.env.LOG_LEVEL ?? 'warn' },
+    providerWebhooks: providerWebhooksConfig(),
   });
   const sent: OutgoingMessage[] = [];
   let stopWorker = async () => undefined as void;

@@ -1,7 +1,18 @@
-import type { FastifyRequest } from 'fastify';
-import type { PrismaClient } from '../lib/database';
-import { decryptSecret, safeEqualHex, signPayload } from '../lib/secrets';
-import { ApiError } from './errors';
+/**
+ * The platform's scope: signed events from a subsidiary's interview platform
+ * (POST /v1/events). Its hook checks `x-api-key` and `x-signature` over the raw
+ * body, so it runs once the body is read and before the body is validated: an
+ * unsigned caller learns nothing about the schema. It resolves
+ * `request.platform`, and the platform's rate-limit budget is charged only
+ * once the signature has verified.
+ */
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { PrismaClient } from '../../lib/database';
+import { decryptSecret, safeEqualHex, signPayload } from '../../lib/secrets';
+import { ApiError } from '../errors';
+import { authenticateThenCharge } from '../plugins/rate-limit';
+import eventsRoutes from '../routes/events';
+import { documentScope } from './document';
 
 /** Signatures older (or newer) than this are rejected as replays. */
 export const SIGNATURE_TOLERANCE_S = 300;
@@ -10,6 +21,13 @@ export interface PlatformCaller {
   apiClientId: string;
   subsidiaryId: string;
   groupId: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The platform whose key signed the request; set in the platform scope only. */
+    platform: PlatformCaller | null;
+  }
 }
 
 function header(req: FastifyRequest, name: string): string | undefined {
@@ -47,3 +65,17 @@ export async function authenticatePlatform(
   if (!safeEqualHex(expected, v1)) throw new ApiError(401, 'bad_signature', 'x-signature does not match the body');
   return { apiClientId: client.id, subsidiaryId: client.subsidiaryId, groupId: client.subsidiary.groupId };
 }
+
+const platformScope: FastifyPluginAsync = async (app) => {
+  const { prisma, secrets } = app.turnout;
+  app.decorateRequest('platform', null);
+  app.addHook('onRoute', documentScope({ security: [{ platformKey: [] }], rateLimited: true }));
+  app.addHook('preValidation', async (req, reply) => {
+    await authenticateThenCharge(req, reply, async () => {
+      req.platform = await authenticatePlatform(req, prisma, secrets.masterKey);
+    });
+  });
+  await app.register(eventsRoutes);
+};
+
+export default platformScope;
