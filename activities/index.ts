@@ -1,7 +1,7 @@
 /**
  * The worker's activities, built from their dependencies: tests pass a
  * database of their own and a transport of their choosing, production passes
- * the real clients. Workflows import only the type.
+ * the real clients. Workflows import only the factories' types.
  */
 import type { PrismaClient } from '../lib/database';
 import { createLifecycleActivities } from './lifecycle';
@@ -25,5 +25,3 @@ export function createActivities(deps: ActivityDeps) {
     ...createMessageActivities(deps.prisma, deps.transport, deps.selfServiceUrl),
   };
 }
-
-export type Activities = ReturnType<typeof createActivities>;

@@ -61,9 +61,8 @@ export interface InterviewPlan {
   lateCancelMs: number;
   selfService: { maxReschedules: number; cutoffMs: number };
   /**
-   * Whether the policy has quiet hours (their times stay in the database).
-   * false: reminders go when due, with no question to the database; absent
-   * (plans made before this field): asked for every reminder, as then.
+   * Whether the policy has quiet hours (their times stay in the database):
+   * then each reminder asks the database when it may go; else it goes when due.
    */
-  quietHours?: boolean;
+  quietHours: boolean;
 }

@@ -79,24 +79,23 @@ function group(workers: Worker[]): WorkerGroup {
 }
 
 /**
- * The interview worker (workflows and every activity, on TEMPORAL_TASK_QUEUE)
- * and one activity worker per message channel on `<queue>-sms` and
- * `<queue>-email`, each queue limited to the provider's rate across all
- * workers. The interview worker keeps the send activity too: executions that
- * began before sends moved to the channel queues still schedule it there.
+ * The interview worker (workflows, their database steps as local activities,
+ * and the maintenance jobs, on TEMPORAL_TASK_QUEUE) and one activity worker
+ * per message channel on `<queue>-sms` and `<queue>-email`, which run the
+ * sends, each queue limited to the provider's rate across all workers.
  */
 export async function createWorker(temporal: TemporalConfig, deps: ActivityDeps, options: TurnoutWorkerOptions = {}): Promise<TurnoutWorker> {
   const { rates = DEFAULT_MESSAGE_RATES, tuning } = options;
   const connection = await NativeConnection.connect(temporalConnectionOptions(temporal));
-  const activities = createActivities(deps);
+  const { sendMessage, ...interviewActivities } = createActivities(deps);
   const interviews = await Worker.create({
     connection,
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
     workflowBundle: options.bundle ?? (await workflowBundle()),
-    activities,
+    activities: interviewActivities,
     ...(tuning && {
-      // Database steps run as activities on older executions and as local activities on newer ones.
+      // Database steps (local activities) and maintenance jobs (activities) each get this many slots.
       maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivities,
       maxConcurrentLocalActivityExecutions: tuning.maxConcurrentActivities,
       maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTasks,
@@ -109,7 +108,7 @@ export async function createWorker(temporal: TemporalConfig, deps: ActivityDeps,
       connection,
       namespace: temporal.namespace,
       taskQueue: channelTaskQueue(temporal.taskQueue, name),
-      activities: { sendMessage: activities.sendMessage },
+      activities: { sendMessage },
       // Enforced by the server for the whole queue, so the limit holds however many workers run.
       // The server splits it evenly over the queue's partitions (4 by default), so it is approximate:
       // a few sends may go at once, and unevenly loaded partitions can pace below the rate. An exact

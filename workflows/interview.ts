@@ -1,11 +1,25 @@
 /**
  * One workflow per confirmed interview: the single writer of its lifecycle.
+ * The run loop below has one step per state; each waits for its deadline, a
+ * login or a request, whichever comes first.
  *
- *   SCHEDULED --reminders--> IN_WINDOW --login--> ATTENDED
- *   IN_WINDOW --grace elapsed--> NO_SHOW --annotate--> CLOSED
- *   NO_SHOW --reschedule--> SCHEDULED (next attempt, continue-as-new)
- *   NO_SHOW --annotation window elapsed--> CLOSED (UNANNOTATED)
- *   SCHEDULED --cancel--> CANCELLED, or LATE_CANCELLED (then like NO_SHOW)
+ *   (start)        accept the confirmation, send it ─► SCHEDULED
+ *   SCHEDULED      a reminder due ─► sent (or deferred past the candidate's quiet hours), stays
+ *                  the start ─► IN_WINDOW
+ *   IN_WINDOW      grace elapsed ─► NO_SHOW: record + evidence, HR alerted
+ *   SCHEDULED, IN_WINDOW
+ *                  login ─► ATTENDED
+ *                  reschedule ─► SCHEDULED, same attempt, reminders re-planned
+ *                  cancel ─► CANCELLED, or LATE_CANCELLED (the candidate's, < 24 h ahead: a record, HR alerted)
+ *   NO_SHOW, LATE_CANCELLED (awaiting HR's classification)
+ *                  annotate ─► CLOSED
+ *                  annotation window elapsed (HR reminded once before) ─► CLOSED (UNANNOTATED)
+ *                  reschedule ─► SCHEDULED, next attempt: continue-as-new, the record stays
+ *   ATTENDED       attendance recorded ─► ends
+ *   CANCELLED, CLOSED ─► ends
+ *
+ * A login counts while SCHEDULED or IN_WINDOW, even after the grace period
+ * until the no-show is recorded; after that it is evidence only.
  *
  * Deterministic code only: time is workflow time (Date.now() inside a workflow
  * is replay-safe), every side effect is an activity, and the history carries
@@ -18,7 +32,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -26,8 +39,8 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { SendResult } from '../activities/messages';
+import type { createLifecycleActivities } from '../activities/lifecycle';
+import type { SendMessageInput, SendResult, createMessageActivities } from '../activities/messages';
 import { FALLBACK_ORDER, channelTaskQueue } from '../domain/channels';
 import { AWAITING_CLASSIFICATION, type InterviewPlan, type Status } from '../domain/interview';
 import {
@@ -50,6 +63,12 @@ import {
 import { planReminders, type ReminderPoint } from './reminder-plan';
 import { InterviewStatus, NoShowClassification, ScheduledStart } from './search-attributes';
 
+type MessageActivities = ReturnType<typeof createMessageActivities>;
+/** The database steps: each one transaction, idempotent, milliseconds long. */
+type DbSteps = ReturnType<typeof createLifecycleActivities> & Pick<MessageActivities, 'abandonMessage' | 'planQuietHours'>;
+/** What the channel queues run: sends, and nothing else. */
+type Sends = Pick<MessageActivities, 'sendMessage'>;
+
 // Retries are unlimited on purpose: a database down for a minute or a worker
 // killed mid-write must delay an interview, never lose it. Activities are
 // idempotent by business key, so a retry never writes or sends twice. The
@@ -58,33 +77,27 @@ import { InterviewStatus, NoShowClassification, ScheduledStart } from './search-
 const RETRY = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s' } as const;
 
 /**
- * Database writes as activities on the task queue (executions started before
- * 'local-db-steps'). The timeout outlasts a transaction's own limits
- * (lib/database.ts: 10 s to get a connection, 15 s to finish), so an attempt
- * is not retried while it may still commit.
- */
-const queuedDb = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: RETRY });
-/**
- * The same writes as local activities: run by the worker that runs the
- * workflow task, recorded as one marker event. A database step then costs no
+ * Database steps run as local activities: by the worker that runs the
+ * workflow task, recorded as one marker event. A step then costs no
  * task-queue round trip and no extra workflow task, which is most of a
- * reminder's and a no-show's latency (bench/README.md). They suit steps that
- * take milliseconds and are idempotent: a worker that dies mid-step makes the
- * next one run it again.
+ * reminder's and a no-show's latency (bench/README.md); a worker that dies
+ * mid-step makes the next one run it again. The timeout outlasts a
+ * transaction's own limits (lib/database.ts: 10 s to get a connection, 15 s
+ * to finish), so an attempt is not retried while it may still commit.
  */
-const localDb = proxyLocalActivities<Activities>({ startToCloseTimeout: '30s', retry: RETRY });
-const messages = proxyActivities<Activities>({ startToCloseTimeout: '60s', retry: RETRY });
+const db = proxyLocalActivities<DbSteps>({ startToCloseTimeout: '30s', retry: RETRY });
+
 /**
  * Sends on the channel's own task queue, whose workers hold the provider's
- * rate limit (workers/worker.ts); the queue is named after this workflow's own.
- * With a deadline, retries stop there (scheduleToCloseTimeout).
+ * rate limit (workers/worker.ts); the queue is named after this workflow's
+ * own. Retries stop at the deadline (scheduleToCloseTimeout).
  */
-const messagesOn = (channel: string, deadlineMs?: number) =>
-  proxyActivities<Activities>({
+const sendsOn = (channel: string, deadlineMs: number) =>
+  proxyActivities<Sends>({
     startToCloseTimeout: '60s',
+    scheduleToCloseTimeout: deadlineMs,
     retry: RETRY,
     taskQueue: channelTaskQueue(workflowInfo().taskQueue, channel),
-    ...(deadlineMs === undefined ? {} : { scheduleToCloseTimeout: deadlineMs }),
   });
 
 type Request =
@@ -92,10 +105,14 @@ type Request =
   | { kind: 'cancel'; req: CancelRequest; done: boolean }
   | { kind: 'annotate'; req: AnnotateRequest; done: boolean };
 
+/** What a wait ended on: its deadline, the candidate's login, or a request from outside. */
+type Wake = 'deadline' | 'login' | 'request';
+
+/** What applying a request leaves to do: stay in this run, or go on in a new one (the next attempt). */
+type AfterRequest = 'stay' | 'continue-as-new';
+
 export async function interviewWorkflow(input: InterviewInput): Promise<Status> {
   const { workflowId } = workflowInfo();
-  // Asked at every step: an execution that began on queued steps replays them, then goes on locally.
-  const db = () => (patched('local-db-steps') ? localDb : queuedDb);
   let plan: InterviewPlan | undefined = input.carried?.plan;
   let status: Status = 'SCHEDULED';
   let attempt = input.carried?.attempt ?? 1;
@@ -103,8 +120,6 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
   let sentPoints: string[] = input.carried?.sentPoints ?? [];
   let pending: ReminderPoint[] = input.carried?.pending ?? [];
   let selfReschedules = input.carried?.selfReschedules ?? 0;
-  /** Whether plan.quietHours === false may skip the quiet-hours question (set at the confirmation). */
-  let quietHoursKnown = input.carried !== undefined;
   let login: EventRef | null = null;
   let request: Request | null = null;
   let next: InterviewState['next'] = null;
@@ -128,11 +143,15 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
     setCurrentDetails(`${status} · attempt ${attempt} · next: ${step}${at === null ? '' : ` at ${next.at}`}`);
   };
 
-  /** Sleeps until `at` unless `wake` becomes true first; true when woken. */
-  const waitUntil = async (at: number, wake: () => boolean): Promise<boolean> => {
+  /** Until the no-show is recorded, a login is attendance; after it, evidence. */
+  const loginCounts = () => status === 'SCHEDULED' || status === 'IN_WINDOW';
+  const wakeReason = (): Wake => (login !== null && loginCounts() ? 'login' : request !== null ? 'request' : 'deadline');
+
+  /** Waits until `at` (workflow time), or until the candidate logs in or a request arrives, whichever comes first. */
+  const waitUntil = async (at: number): Promise<Wake> => {
     const ms = at - Date.now();
-    if (ms <= 0) return wake();
-    return condition(wake, ms);
+    if (ms > 0 && wakeReason() === 'deadline') await condition(() => wakeReason() !== 'deadline', ms);
+    return wakeReason();
   };
 
   // ---- messages from outside -------------------------------------------------
@@ -140,20 +159,20 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
   setHandler(stateQuery, state);
 
   setHandler(loggedInSignal, async (ref) => {
-    if (status === 'SCHEDULED' || status === 'IN_WINDOW') {
-      login ??= ref; // the main loop records attendance
+    if (loginCounts()) {
+      login ??= ref; // the run loop records attendance
       return;
     }
     // After a no-show (or any end) a login is kept as evidence and shown to HR,
     // never silently undoing the record.
     await condition(() => plan !== undefined);
-    await db().recordPlatformEvidence({ interviewId: plan!.interviewId, attempt, eventId: ref.eventId, kind: 'LATE_LOGIN', at: nowIso() });
+    await db.recordPlatformEvidence({ interviewId: plan!.interviewId, attempt, eventId: ref.eventId, kind: 'LATE_LOGIN', at: nowIso() });
   });
 
   setHandler(linkClickedSignal, async (ref) => {
     // A click is evidence of reach, not attendance.
     await condition(() => plan !== undefined);
-    await db().recordPlatformEvidence({ interviewId: plan!.interviewId, attempt, eventId: ref.eventId, kind: 'LINK_CLICKED', at: nowIso() });
+    await db.recordPlatformEvidence({ interviewId: plan!.interviewId, attempt, eventId: ref.eventId, kind: 'LINK_CLICKED', at: nowIso() });
   });
 
   const reject = (why: string): never => {
@@ -164,7 +183,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
     if (request !== null) reject('another change to this interview is in progress; try again in a moment');
   };
 
-  /** Hands a request to the main loop and returns the state once it is applied. */
+  /** Hands a request to the run loop and returns the state once it is applied. */
   const submit = async (r: Request): Promise<InterviewState> => {
     request = r;
     await condition(() => r.done);
@@ -210,7 +229,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
 
   /** One message on one channel; a fallback names the channel it stands in for. */
   const sendOne = async (point: string, dueAt: number, channel: string, fallbackFor?: string): Promise<SendResult> => {
-    const input = {
+    const message: SendMessageInput = {
       interviewId: plan!.interviewId,
       attempt,
       point,
@@ -218,19 +237,16 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
       dueAt: new Date(dueAt).toISOString(),
       ...(fallbackFor === undefined ? {} : { fallbackFor }),
     };
-    if (!patched('message-deadline')) {
-      return (patched('notification-channel-queues') ? messagesOn(channel) : messages).sendMessage(input);
-    }
     // A provider that fails until the start (an outage) must not hold the
     // lifecycle, the window and the no-show, behind its retries; and a
     // reminder after the start is of no use. So retries end at the start.
     try {
-      return await messagesOn(channel, Math.max(startsAt - Date.now(), 1000)).sendMessage(input);
+      return await sendsOn(channel, Math.max(startsAt - Date.now(), 1000)).sendMessage(message);
     } catch (err) {
       // Past the deadline the server ends the activity with its last failure (retry state TIMEOUT),
       // or with a TimeoutFailure when an attempt was still running.
       if (!(err instanceof ActivityFailure && (err.retryState === 'TIMEOUT' || err.cause instanceof TimeoutFailure))) throw err;
-      await db().abandonMessage(input);
+      await db.abandonMessage(message);
       return { outcome: 'ABANDONED', notificationId: '', channel };
     }
   };
@@ -241,15 +257,8 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
    */
   const fallbacks = new Set<string>();
 
+  /** A point's message on every channel of the plan, each refused one again on the next channel. */
   const sendAll = async (point: string, dueAt: number) => {
-    if (!patched('notification-fallback')) {
-      await Promise.all(
-        plan!.channels.map((channel) =>
-          messages.sendMessage({ interviewId: plan!.interviewId, attempt, point, channel, dueAt: new Date(dueAt).toISOString() }),
-        ),
-      );
-      return;
-    }
     const results = await Promise.all(plan!.channels.map((channel) => sendOne(point, dueAt, channel)));
     // A message a provider refused for good goes out on the next channel this
     // point does not use yet (sms, then email); both outcomes are evidence.
@@ -257,106 +266,127 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
     const rejected = results.filter((r) => r.outcome === 'REJECTED').map((r) => r.channel);
     while (rejected.length > 0) {
       const failed = rejected.shift()!;
-      const next = FALLBACK_ORDER.find((c) => !used.has(c));
-      if (next === undefined) break;
-      used.add(next);
-      fallbacks.add(`${attempt}:${point}:${next}`);
-      if ((await sendOne(point, dueAt, next, failed)).outcome === 'REJECTED') rejected.push(next);
+      const fallback = FALLBACK_ORDER.find((c) => !used.has(c));
+      if (fallback === undefined) break;
+      used.add(fallback);
+      fallbacks.add(`${attempt}:${point}:${fallback}`);
+      if ((await sendOne(point, dueAt, fallback, failed)).outcome === 'REJECTED') rejected.push(fallback);
     }
   };
 
   // A provider gave up on a message after accepting it: while the reminder can
   // still help (before the start), the same message goes on the next channel
-  // this interview does not use. A new signal, so no recorded history has it.
+  // this interview does not use.
   setHandler(messageUndeliverableSignal, async (m) => {
     await condition(() => plan !== undefined);
     if (m.attempt !== attempt || status !== 'SCHEDULED' || Date.now() >= startsAt) return;
-    const next = FALLBACK_ORDER.find((c) => c !== m.channel && !plan!.channels.includes(c));
-    const key = `${attempt}:${m.point}:${next}`;
-    if (next === undefined || fallbacks.has(key)) return;
+    const fallback = FALLBACK_ORDER.find((c) => c !== m.channel && !plan!.channels.includes(c));
+    const key = `${attempt}:${m.point}:${fallback}`;
+    if (fallback === undefined || fallbacks.has(key)) return;
     fallbacks.add(key);
-    await sendOne(m.point, Date.now(), next, m.channel);
+    await sendOne(m.point, Date.now(), fallback, m.channel);
   });
 
-  const recordRecord = async (kind: 'NO_SHOW' | 'LATE_CANCEL', windowClosed = false) => {
-    await db().recordNoShow({
+  /**
+   * When a reminder goes out given the candidate's quiet hours: the database
+   * answers with an instant only, so the time zone stays out of the history.
+   */
+  const quietHoursSendAt = async (reminder: ReminderPoint): Promise<number> => {
+    const { sendAt } = await db.planQuietHours({
+      interviewId: plan!.interviewId,
+      attempt,
+      point: reminder.point,
+      dueAt: new Date(reminder.dueAt).toISOString(),
+      startsAt: new Date(startsAt).toISOString(),
+    });
+    return Date.parse(sendAt);
+  };
+
+  /**
+   * The no-show (or late-cancel) record with its evidence, then HR's alert. A
+   * no-show also closes the attendance window in the same transaction: nobody
+   * reads a NO_SHOW without its record.
+   */
+  const recordNoShowAndAlert = async (kind: 'NO_SHOW' | 'LATE_CANCEL') => {
+    await db.recordNoShow({
       interviewId: plan!.interviewId,
       attempt,
       kind,
       scheduledStart: new Date(startsAt).toISOString(),
       at: nowIso(),
-      ...(windowClosed ? { windowClosed } : {}),
+      windowClosed: kind === 'NO_SHOW',
     });
-    await db().alertHr({ interviewId: plan!.interviewId, attempt, kind, at: nowIso() });
+    await db.alertHr({ interviewId: plan!.interviewId, attempt, kind, at: nowIso() });
   };
 
-  /** Applies a validated request; returns false when the workflow should continue as new. */
-  const apply = async (r: Request): Promise<boolean> => {
-    const at = nowIso();
-    const interviewId = plan!.interviewId;
-    if (r.kind === 'reschedule') {
-      const from = startsAt;
-      const to = Date.parse(r.req.startsAt);
-      const newAttempt = AWAITING_CLASSIFICATION.includes(status);
-      if (newAttempt) {
-        // The record of the missed attempt stays, linked to the next one.
-        attempt += 1;
-        sentPoints = [];
-      }
-      if (r.req.by === 'candidate') selfReschedules += 1;
-      startsAt = to;
-      pending = planReminders(startsAt, plan!.reminders, Date.now(), sentPoints);
-      await db().recordReschedule({
-        interviewId,
-        attempt,
-        newAttempt,
-        from: new Date(from).toISOString(),
-        to: new Date(to).toISOString(),
-        by: r.req.by,
-        ref: r.req.ref,
-        at,
-      });
-      setStatus('SCHEDULED');
-      upsertSearchAttributes([{ key: ScheduledStart, value: new Date(startsAt) }]);
-      // The update's answer shows the new plan, even when this run ends here (continue-as-new).
-      const first = pending[0];
-      setNext(first ? `reminder ${first.point}` : 'window opens', first ? first.dueAt : startsAt);
-      return !newAttempt;
+  const reschedule = async (req: RescheduleRequest, at: string): Promise<AfterRequest> => {
+    const from = startsAt;
+    const to = Date.parse(req.startsAt);
+    const newAttempt = AWAITING_CLASSIFICATION.includes(status);
+    if (newAttempt) {
+      // The record of the missed attempt stays, linked to the next one.
+      attempt += 1;
+      sentPoints = [];
     }
-    if (r.kind === 'cancel') {
-      // Only the candidate's own cancellation (directly or relayed by the
-      // platform) can be late; fewer than lateCancelMs before the start leaves
-      // a record that HR classifies like a no-show.
-      const late = r.req.by !== 'hr' && startsAt - Date.now() < plan!.lateCancelMs;
-      await db().recordCancellation({ interviewId, attempt, late, by: r.req.by, ref: r.req.ref, at });
-      if (late) {
-        setStatus('LATE_CANCELLED');
-        await recordRecord('LATE_CANCEL');
-      } else {
-        setStatus('CANCELLED');
-      }
-      return true;
-    }
-    await db().recordAnnotation({
-      interviewId,
+    if (req.by === 'candidate') selfReschedules += 1;
+    startsAt = to;
+    pending = planReminders(startsAt, plan!.reminders, Date.now(), sentPoints);
+    await db.recordReschedule({
+      interviewId: plan!.interviewId,
       attempt,
-      classification: r.req.classification,
-      hrUserId: r.req.hrUserId,
-      ref: r.req.ref,
+      newAttempt,
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      by: req.by,
+      ref: req.ref,
       at,
     });
-    upsertSearchAttributes([{ key: NoShowClassification, value: r.req.classification }]);
-    setStatus('CLOSED');
-    return true;
+    setStatus('SCHEDULED');
+    upsertSearchAttributes([{ key: ScheduledStart, value: new Date(startsAt) }]);
+    // The update's answer shows the new plan, even when this run ends here (continue-as-new).
+    const first = pending[0];
+    setNext(first ? `reminder ${first.point}` : 'window opens', first ? first.dueAt : startsAt);
+    return newAttempt ? 'continue-as-new' : 'stay';
   };
 
-  /** Runs the pending request, if any; false means "continue as new now". */
-  const handleRequest = async (): Promise<boolean> => {
+  const cancel = async (req: CancelRequest, at: string): Promise<AfterRequest> => {
+    // Only the candidate's own cancellation (directly or relayed by the
+    // platform) can be late; fewer than lateCancelMs before the start leaves
+    // a record that HR classifies like a no-show.
+    const late = req.by !== 'hr' && startsAt - Date.now() < plan!.lateCancelMs;
+    await db.recordCancellation({ interviewId: plan!.interviewId, attempt, late, by: req.by, ref: req.ref, at });
+    if (late) {
+      setStatus('LATE_CANCELLED');
+      await recordNoShowAndAlert('LATE_CANCEL');
+    } else {
+      setStatus('CANCELLED');
+    }
+    return 'stay';
+  };
+
+  const annotate = async (req: AnnotateRequest, at: string): Promise<AfterRequest> => {
+    await db.recordAnnotation({
+      interviewId: plan!.interviewId,
+      attempt,
+      classification: req.classification,
+      hrUserId: req.hrUserId,
+      ref: req.ref,
+      at,
+    });
+    upsertSearchAttributes([{ key: NoShowClassification, value: req.classification }]);
+    setStatus('CLOSED');
+    return 'stay';
+  };
+
+  /** Applies the validated request the loop woke for, then answers its caller. */
+  const applyRequest = async (): Promise<AfterRequest> => {
     const r = request!;
-    const keepGoing = await apply(r);
+    const at = nowIso();
+    const after =
+      r.kind === 'reschedule' ? await reschedule(r.req, at) : r.kind === 'cancel' ? await cancel(r.req, at) : await annotate(r.req, at);
     r.done = true;
     request = null;
-    return keepGoing;
+    return after;
   };
 
   const carry = (): CarriedState => ({
@@ -368,21 +398,27 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
     selfReschedules,
   });
 
-  const continueFresh = async (): Promise<never> => {
+  /** Ends this run and starts the next from the carried state. */
+  const continueAsNewRun = async (): Promise<never> => {
     // Update callers get their answer before this run ends.
     await condition(allHandlersFinished);
     return continueAsNew<typeof interviewWorkflow>({ ...input, carried: carry() });
+  };
+
+  /** A wait ended early: a login makes the interview ATTENDED; a request is applied. */
+  const onWake = async (w: Exclude<Wake, 'deadline'>) => {
+    if (w === 'login') {
+      setStatus('ATTENDED');
+      return;
+    }
+    if ((await applyRequest()) === 'continue-as-new') await continueAsNewRun();
   };
 
   // ---- the lifecycle -----------------------------------------------------------
 
   if (plan === undefined) {
     next = { step: 'confirmation', at: null };
-    // A plan's quietHours: false is trusted only from a confirmation taken on the code
-    // that skips on it: during a rollout, a newer worker's acceptConfirmation can answer
-    // an execution whose history already asks for every reminder.
-    quietHoursKnown = patched('local-db-steps');
-    const accepted = await db().acceptConfirmation({
+    const accepted = await db.acceptConfirmation({
       subsidiaryId: input.subsidiaryId,
       groupId: input.groupId,
       externalInterviewId: input.externalInterviewId,
@@ -394,8 +430,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
     // Planned from the moment the interview was confirmed (the workflow's start), not from
     // this first task: when workers lag behind a burst of confirmations, a reminder that fell
     // due in between goes out late (before the start) instead of being dropped.
-    const confirmedAt = patched('plan-from-confirmation') ? workflowInfo().startTime.getTime() : Date.now();
-    pending = planReminders(startsAt, accepted.plan.reminders, confirmedAt);
+    pending = planReminders(startsAt, accepted.plan.reminders, workflowInfo().startTime.getTime());
     plan = accepted.plan;
     setStatus('SCHEDULED');
     await sendAll('confirmation', Date.now());
@@ -407,61 +442,43 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
     if (status === 'SCHEDULED') {
       const reminder = pending[0];
       setNext(reminder ? `reminder ${reminder.point}` : 'window opens', reminder ? reminder.dueAt : startsAt);
-      await waitUntil(reminder ? reminder.dueAt : startsAt, () => request !== null || login !== null);
-      if (login !== null) break;
-      if (request !== null) {
-        if (!(await handleRequest())) await continueFresh();
+      const w = await waitUntil(reminder ? reminder.dueAt : startsAt);
+      if (w !== 'deadline') {
+        await onWake(w);
         continue;
       }
-      if (reminder) {
-        pending.shift();
-        // A reminder due while the worker was down goes out late, but never after the start.
-        if (Date.now() < startsAt) {
-          if (patched('quiet-hours') && !(plan.quietHours === false && quietHoursKnown)) {
-            // The candidate's time zone stays in the database: the activity answers with an instant only.
-            const { sendAt } = await db().planQuietHours({
-              interviewId: plan.interviewId,
-              attempt,
-              point: reminder.point,
-              dueAt: new Date(reminder.dueAt).toISOString(),
-              startsAt: new Date(startsAt).toISOString(),
-            });
-            const deferredTo = Date.parse(sendAt);
-            if (deferredTo > Date.now()) {
-              // Waited for like any reminder, so requests and logins still wake the loop.
-              pending = [...pending, { point: reminder.point, dueAt: deferredTo }].sort((a, b) => a.dueAt - b.dueAt);
-              continue;
-            }
-          }
-          await sendAll(reminder.point, reminder.dueAt);
-          sentPoints.push(reminder.point);
+      if (!reminder) {
+        setStatus('IN_WINDOW');
+        await db.recordStatus({ interviewId: plan.interviewId, attempt, status: 'IN_WINDOW', kind: 'WINDOW_OPENED', at: nowIso() });
+        continue;
+      }
+      pending.shift();
+      // A reminder due while no worker ran goes out late, but never after the start.
+      if (Date.now() < startsAt) {
+        const deferredTo = plan.quietHours ? await quietHoursSendAt(reminder) : null;
+        if (deferredTo !== null && deferredTo > Date.now()) {
+          // Deferred to the end of the candidate's night, and waited for like
+          // any reminder, so requests and logins still wake the loop.
+          pending = [...pending, { point: reminder.point, dueAt: deferredTo }].sort((a, b) => a.dueAt - b.dueAt);
+          continue;
         }
-        if (workflowInfo().continueAsNewSuggested) await continueFresh();
-        continue;
+        await sendAll(reminder.point, reminder.dueAt);
+        sentPoints.push(reminder.point);
       }
-      setStatus('IN_WINDOW');
-      await db().recordStatus({ interviewId: plan.interviewId, attempt, status: 'IN_WINDOW', kind: 'WINDOW_OPENED', at: nowIso() });
+      if (workflowInfo().continueAsNewSuggested) await continueAsNewRun();
       continue;
     }
 
     if (status === 'IN_WINDOW') {
       const deadline = startsAt + plan.graceMs;
       setNext('login or no-show', deadline);
-      await waitUntil(deadline, () => request !== null || login !== null);
-      if (login !== null) break;
-      if (request !== null) {
-        if (!(await handleRequest())) await continueFresh();
+      const w = await waitUntil(deadline);
+      if (w !== 'deadline') {
+        await onWake(w);
         continue;
       }
       setStatus('NO_SHOW');
-      if (patched('no-show-single-write')) {
-        // The window's close, the record and the NO_SHOW state land in one
-        // transaction: nobody reads a NO_SHOW without its record.
-        await recordRecord('NO_SHOW', true);
-      } else {
-        await db().recordStatus({ interviewId: plan.interviewId, attempt, status: 'NO_SHOW', kind: 'WINDOW_CLOSED', at: nowIso() });
-        await recordRecord('NO_SHOW');
-      }
+      await recordNoShowAndAlert('NO_SHOW');
       continue;
     }
 
@@ -470,30 +487,27 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
       const deadline = Date.now() + plan.annotationWindowMs;
       const reminderAt = deadline - Math.min(plan.annotationWindowMs / 2, 24 * 3600_000);
       setNext('HR classification', deadline);
-      if (!(await waitUntil(reminderAt, () => request !== null))) {
-        await db().alertHr({ interviewId: plan.interviewId, attempt, kind: 'ANNOTATION_DUE', at: nowIso() });
+      let w = await waitUntil(reminderAt);
+      if (w === 'deadline') {
+        await db.alertHr({ interviewId: plan.interviewId, attempt, kind: 'ANNOTATION_DUE', at: nowIso() });
+        w = await waitUntil(deadline);
       }
-      if (request === null && !(await waitUntil(deadline, () => request !== null))) {
-        await db().closeUnannotated({ interviewId: plan.interviewId, attempt, at: nowIso() });
-        upsertSearchAttributes([{ key: NoShowClassification, value: 'UNANNOTATED' }]);
-        setStatus('CLOSED');
+      if (w !== 'deadline') {
+        await onWake(w);
         continue;
       }
-      if (!(await handleRequest())) await continueFresh();
+      await db.closeUnannotated({ interviewId: plan.interviewId, attempt, at: nowIso() });
+      upsertSearchAttributes([{ key: NoShowClassification, value: 'UNANNOTATED' }]);
+      setStatus('CLOSED');
       continue;
     }
 
-    // CANCELLED or CLOSED: nothing more to wait for.
+    // ATTENDED, CANCELLED or CLOSED: the interview has ended (an attendance is recorded first).
     next = null;
+    if (status === 'ATTENDED') {
+      await db.recordAttendance({ interviewId: plan.interviewId, attempt, eventId: login!.eventId, loginAt: login!.at, at: nowIso() });
+    }
     await condition(allHandlersFinished);
     return status;
   }
-
-  // Attendance: a login before the no-show was recorded counts, even after the grace period.
-  const ref = login!;
-  setStatus('ATTENDED');
-  next = null;
-  await db().recordAttendance({ interviewId: plan.interviewId, attempt, eventId: ref.eventId, loginAt: ref.at, at: nowIso() });
-  await condition(allHandlersFinished);
-  return status;
 }

@@ -5,11 +5,13 @@
  * operators see in Temporal UI. Deterministic code only.
  */
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { SweepCounts } from '../activities/records';
+import type { SweepCounts, createRecordsActivities } from '../activities/records';
+
+/** The maintenance jobs: ordinary activities on the interview task queue. */
+type Maintenance = ReturnType<typeof createRecordsActivities>;
 
 // A sweep over a large backlog takes a while; it heartbeats after every batch.
-const records = proxyActivities<Activities>({
+const records = proxyActivities<Maintenance>({
   startToCloseTimeout: '30m',
   heartbeatTimeout: '5m',
   retry: { initialInterval: '30s', backoffCoefficient: 2, maximumInterval: '10m', maximumAttempts: 10 },

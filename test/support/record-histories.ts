@@ -1,69 +1,39 @@
 /**
- * Records one real history of the interview workflow per lifecycle path into
- * test/fixtures/histories/; test/replay.test.ts replays them against the
- * current workflow code, so a change to workflows/interview.ts that would
- * break executions already running in production fails CI.
+ * Records one real history of the interview workflow per path into
+ * test/fixtures/histories/<generation>/; test/replay.test.ts replays them
+ * against the current workflow code, so a change to workflows/ that would
+ * send an execution already running down another path fails CI.
  *
- * Generations. Each generation is one recording of every path with the
- * workflow code of its day, in a directory of its own (GENERATIONS below):
+ * One generation (GENERATION below): every path recorded on the current code.
  *
- *   v1  test/fixtures/histories/*.json     before any patch(): guards the unpatched branches
- *   v2  test/fixtures/histories/v2/*.json  with 'notification-fallback', 'quiet-hours',
- *       'message-deadline', 'no-show-single-write' and the messageUndeliverable signal
- *   v3  test/fixtures/histories/v3/*.json  with 'local-db-steps' (database steps as local
- *       activities) and plans that say whether the policy has quiet hours
- *   v4  test/fixtures/histories/v4/*.json  with 'plan-from-confirmation' (reminders planned
- *       from the workflow's start, so one that fell due while workers lagged is sent late)
+ *   npx tsx test/support/record-histories.ts            every path; the generation is replaced whole
+ *   npx tsx test/support/record-histories.ts <path> …   only these paths (and their continued runs)
  *
- * An execution replays against the generation of the code it started on, so
- * a generation, once committed, is frozen: it is never re-recorded, whatever
- * the workflow code has become (re-recording throws away the very history
- * that guards executions still running on that branch). The recorder writes
- * only the current generation (CURRENT_GENERATION) and never overwrites a
- * fixture that exists.
- *
- * When to do what:
- * - A change meant to be compatible (refactoring, a new log line, a fix that
- *   keeps the same commands in the same order): record nothing. The replay
- *   must pass against every generation as it is; if it fails, the change is
- *   not compatible, whatever it was meant to be.
- * - A change to what an existing path does (another activity, a new timer, a
- *   different order, a new signal handler that sends): guard the new code with
- *   `patched('<change-id>')` from @temporalio/workflow (later `deprecatePatch`),
- *   so the older generations still replay down the old branches. Then ADD A
- *   GENERATION: a new entry in GENERATIONS (next name, new directory, every
- *   path of the current one plus paths that drive the new branch), point
- *   CURRENT_GENERATION at it, add it to GENERATION_REQUIRED in
- *   test/replay.test.ts, and record it whole: `… record-histories.ts`.
- *   Without it the new branch replays in no test and a later incompatible
- *   change to it goes unnoticed.
- *   Add it with the patched change itself, before it is deployed: executions
- *   started on code that no generation was recorded with are guarded by none
- *   (so the branch of 'notification-channel-queues' alone, taken only by
- *   executions started after it and before 'message-deadline', has no history).
- * - A new path through code that is not patched: add it to the current
- *   generation's paths (and to GENERATION_REQUIRED) and record only it:
- *   `… record-histories.ts <new-path>`; the others stay as they are.
- * - `--replace` overwrites fixtures of the current generation: only for a
- *   generation not committed yet (a recording you are still getting right).
+ * Until the first release (the v1.0.0 tag) no execution runs anywhere, so a
+ * change may alter the workflow freely; it re-records the generation with the
+ * first command and commits the new histories with the change. From v1.0.0
+ * on, a released generation is never re-recorded: it guards the executions
+ * started on its code. A change that keeps the same commands in the same
+ * order records nothing (the replay must pass as it is); a change to what a
+ * running execution does is versioned (Worker Versioning or `patched()`, see
+ * the README) and records a new generation beside the released one: give
+ * GENERATION the next name (a new directory), keep the released directories,
+ * make test/replay.test.ts replay every one of them, then run the command.
  *
  * Running it. With nothing set, the recorder starts what jest's global setup
  * starts (test/support/test-stack.ts): a Temporal dev server with Turnout's
  * search attributes and a fresh migrated database (on the PostgreSQL server
  * of DATABASE_URL when it is set, else embedded PGlite in the recorder's own
- * process, which is slower), and stops it at the end:
- *
- *   npx tsx test/support/record-histories.ts [--generation <name>] [--replace] [path …]
- *
- * With TEMPORAL_ADDRESS set it uses that server instead, and DATABASE_URL as
- * the (migrated) database itself, with TEMPORAL_TASK_QUEUE,
- * TURNOUT_MASTER_KEY and TURNOUT_JWT_SECRET set too.
+ * process, which is slower), and stops it at the end. With TEMPORAL_ADDRESS
+ * set it uses that server instead, and DATABASE_URL as the (migrated)
+ * database itself, with TEMPORAL_TASK_QUEUE, TURNOUT_MASTER_KEY and
+ * TURNOUT_JWT_SECRET set too.
  *
  * Messages go to local stand-ins of the Twilio and SendGrid APIs
  * (dev/standins/), through the real SDKs, exactly as
- * test/notifications.test.ts drives them: the paths of the notification
- * patches script their refusals and post signed delivery receipts. Paths run
- * side by side on one worker with second-long policies; the two that script a
+ * test/notifications.test.ts drives them: the notification paths script the
+ * stand-ins' refusals and post signed delivery receipts. Paths run side by
+ * side on one worker with second-long policies; the two that script a
  * stand-in's answers run alone afterwards, so a scripted refusal reaches only
  * their message. The quiet-hours path waits for a night that ends on a whole
  * minute, so a full recording takes one to two minutes. A path that a slow
@@ -77,7 +47,7 @@
  * task queue, stack traces) are replaced by fixed ones first. Replay does not
  * read them.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, hostname, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import * as proto from '@temporalio/proto';
@@ -102,7 +72,7 @@ import type { AcceptedMessage } from '../../dev/standins/http-standin';
 import { SendGridSigner, SendGridStandIn, sendgridEvent } from '../../dev/standins/sendgrid';
 import { TwilioStandIn, twilioError } from '../../dev/standins/twilio';
 
-/** The lifecycle paths of DESIGN.md, recorded in every generation. */
+/** The lifecycle paths. */
 export const LIFECYCLE_PATHS = [
   'attended',
   'no-show-annotated',
@@ -113,7 +83,7 @@ export const LIFECYCLE_PATHS = [
   'annotation-expired',
 ] as const;
 
-/** Paths through the notification patches (fallback, message deadline, receipts, quiet hours): v2 on. */
+/** Paths through the notification rules: fallback, the message deadline, receipts, quiet hours. */
 export const NOTIFICATION_PATHS = [
   /** Twilio refuses the confirmation for good (21211): the same message goes by e-mail. */
   'sms-rejected-fallback',
@@ -125,7 +95,6 @@ export const NOTIFICATION_PATHS = [
   'quiet-hours-deferred',
 ] as const;
 
-/** The paths the current workflow code can record. */
 export const PATHS = [...LIFECYCLE_PATHS, ...NOTIFICATION_PATHS] as const;
 export type PathName = (typeof PATHS)[number];
 
@@ -137,32 +106,12 @@ export const CONTINUED_RUNS = ['reschedule-after-no-show.continued'] as const;
 
 export const FIXTURE_DIR = join(__dirname, '..', 'fixtures', 'histories');
 
-export interface Generation {
-  name: string;
-  /** Where its histories live; v1 predates generations and keeps the top directory. */
-  dir: string;
-  paths: readonly PathName[];
-  continued: readonly string[];
-}
+/** The generation the current workflow code records, and where its histories live. */
+export const GENERATION = { name: 'v1', dir: join(FIXTURE_DIR, 'v1') } as const;
 
-/**
- * Every generation, oldest first. Never remove one while an execution started
- * on its code can still be running; never re-record one that is committed.
- */
-export const GENERATIONS: readonly Generation[] = [
-  { name: 'v1', dir: FIXTURE_DIR, paths: LIFECYCLE_PATHS, continued: CONTINUED_RUNS },
-  { name: 'v2', dir: join(FIXTURE_DIR, 'v2'), paths: PATHS, continued: CONTINUED_RUNS },
-  { name: 'v3', dir: join(FIXTURE_DIR, 'v3'), paths: PATHS, continued: CONTINUED_RUNS },
-  { name: 'v4', dir: join(FIXTURE_DIR, 'v4'), paths: PATHS, continued: CONTINUED_RUNS },
-];
-
-/** The generation the current workflow code records; the only one the recorder writes. */
-export const CURRENT_GENERATION = 'v4';
-
-export function generation(name: string): Generation {
-  const g = GENERATIONS.find((x) => x.name === name);
-  if (!g) throw new Error(`unknown generation ${name}; known: ${GENERATIONS.map((x) => x.name).join(', ')}`);
-  return g;
+/** The history files of a path: its first run and the runs it continued as. */
+function runNames(path: PathName): string[] {
+  return [path, ...CONTINUED_RUNS.filter((c) => c.startsWith(`${path}.`))];
 }
 
 /** The contact details the test fixtures give a candidate: none may reach a history. */
@@ -396,7 +345,7 @@ class Recorder {
   }
 
   /**
-   * A message abandoned at the start (the 'message-deadline' branch) or left
+   * A message abandoned at the start (its retries end there) or left
    * pending means a slow machine sent this path down another branch than the
    * one it is meant to record; only provider-down-until-start takes it on purpose.
    */
@@ -413,10 +362,10 @@ class Recorder {
 
   // ---- the paths ----------------------------------------------------------------
   //
-  // Starts are seconds away, with a few seconds of slack: since 'message-deadline'
-  // a send still retrying at the start is abandoned, and a reminder already due
-  // when the confirmation is accepted is never planned. On a loaded two-core
-  // machine tighter starts sent paths down those branches (checkMessages refuses that).
+  // Starts are seconds away, with a few seconds of slack: a send still retrying
+  // at the start is abandoned, and a reminder already due when the workflow
+  // starts is never planned. On a loaded two-core machine tighter starts sent
+  // paths down those branches (checkMessages refuses that).
 
   async attended(): Promise<PathResult> {
     const tenant = await createTestTenant(this.h, FAST_POLICY);
@@ -572,7 +521,7 @@ class Recorder {
     return done;
   }
 
-  // ---- paths through the notification patches (generation v2 on) ------------------
+  // ---- paths through the notification rules -----------------------------------------
 
   async smsRejectedFallback(): Promise<PathResult> {
     // Runs alone: the scripted refusal is the next SMS send, which is this path's confirmation.
@@ -793,44 +742,17 @@ function hostDetails(taskQueue: string, providers: Providers): string[] {
 }
 
 interface Options {
-  generation: Generation;
-  replace: boolean;
+  /** Every path: the generation is replaced whole, files of paths no longer recorded included. */
+  all: boolean;
   paths: PathName[];
 }
 
 function parseArgs(argv: string[]): Options {
-  let name = CURRENT_GENERATION;
-  let replace = false;
-  const wanted: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--generation') name = argv[++i] ?? '';
-    else if (arg.startsWith('--generation=')) name = arg.slice('--generation='.length);
-    else if (arg === '--replace') replace = true;
-    else if (arg.startsWith('-')) throw new Error(`unknown option ${arg}; usage: record-histories.ts [--generation <name>] [--replace] [path …]`);
-    else wanted.push(arg);
-  }
-  const gen = generation(name);
-  if (gen.name !== CURRENT_GENERATION) {
-    throw new Error(
-      `generation ${gen.name} is frozen: its histories guard executions started on the code of its day, and the ` +
-        `current code would record other branches. Only ${CURRENT_GENERATION} is recorded; for changed code, add a generation.`,
-    );
-  }
-  const unknown = wanted.filter((p) => !(gen.paths as readonly string[]).includes(p));
-  if (unknown.length) throw new Error(`unknown path(s) in ${gen.name}: ${unknown.join(', ')}; known: ${gen.paths.join(', ')}`);
-  const paths = (wanted.length ? wanted : [...gen.paths]) as PathName[];
-  // Refused before anything runs; checked again before writing.
-  const existing = paths
-    .flatMap((p) => [p, ...gen.continued.filter((c) => c.startsWith(`${p}.`))])
-    .filter((name) => existsSync(join(gen.dir, `${name}.json`)));
-  if (existing.length && !replace) {
-    throw new Error(
-      `${gen.name} already has ${existing.join(', ')}: a recorded history is never overwritten. Name only new paths, ` +
-        'or pass --replace if this generation was never committed.',
-    );
-  }
-  return { generation: gen, replace, paths };
+  const option = argv.find((a) => a.startsWith('-'));
+  if (option) throw new Error(`unknown option ${option}; usage: record-histories.ts [path …]`);
+  const unknown = argv.filter((p) => !(PATHS as readonly string[]).includes(p));
+  if (unknown.length) throw new Error(`unknown path(s): ${unknown.join(', ')}; known: ${PATHS.join(', ')}`);
+  return argv.length ? { all: false, paths: [...new Set(argv)] as PathName[] } : { all: true, paths: [...PATHS] };
 }
 
 /** Runs the paths side by side, then those that script a stand-in one at a time; each settles on its own. */
@@ -853,7 +775,7 @@ async function drive(paths: PathName[], drivers: Record<PathName, () => Promise<
 }
 
 async function main(): Promise<void> {
-  const { generation: gen, replace, paths } = parseArgs(process.argv.slice(2));
+  const { all, paths } = parseArgs(process.argv.slice(2));
   const started = Date.now();
   // The worker's per-activity INFO lines would drown the summary.
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -901,9 +823,9 @@ async function main(): Promise<void> {
     }
     if (failures.length) throw new Error(`not recorded:\n${failures.join('\n')}`);
 
-    // Every history is checked before any is written: a generation is written whole or not at all.
-    const where = relative(join(__dirname, '..', '..'), gen.dir);
-    const files: { name: string; file: string; text: string; events: number }[] = [];
+    // Every history is checked before any is written: the recording is written whole or not at all.
+    const where = relative(join(__dirname, '..', '..'), GENERATION.dir);
+    const files: { name: string; text: string; events: number }[] = [];
     const hostNeedles = hostDetails(taskQueue, providers);
     for (const run of runs) {
       const history = await h.client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
@@ -912,18 +834,18 @@ async function main(): Promise<void> {
       if (found.length) throw new Error(`${run.name}: the history holds personal data (${found.join(', ')}); nothing written`);
       const host = personalDataIn(text, hostNeedles);
       if (host.length) throw new Error(`${run.name}: the history names this machine or run (${host.length} string(s)); nothing written`);
-      const file = join(gen.dir, `${run.name}.json`);
-      if (existsSync(file) && !replace) {
-        throw new Error(`${where}/${run.name}.json exists: a recorded history is never overwritten (--replace only for a generation not committed yet); nothing written`);
-      }
-      files.push({ name: run.name, file, text, events: history.events?.length ?? 0 });
+      files.push({ name: run.name, text, events: history.events?.length ?? 0 });
     }
-    mkdirSync(gen.dir, { recursive: true });
+    const expected = paths.flatMap(runNames).sort();
+    const got = files.map((f) => f.name).sort();
+    if (JSON.stringify(got) !== JSON.stringify(expected)) throw new Error(`recorded ${got.join(', ')}, expected ${expected.join(', ')}; nothing written`);
+    if (all) rmSync(GENERATION.dir, { recursive: true, force: true });
+    mkdirSync(GENERATION.dir, { recursive: true });
     for (const f of files) {
-      writeFileSync(f.file, f.text);
-      console.log(`${gen.name}/${f.name}: ${f.events} events`);
+      writeFileSync(join(GENERATION.dir, `${f.name}.json`), f.text);
+      console.log(`${GENERATION.name}/${f.name}: ${f.events} events`);
     }
-    console.log(`recorded ${files.length} histories of generation ${gen.name} into ${where} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(`recorded ${files.length} histories of generation ${GENERATION.name} into ${where} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
     await h?.close();
     await Promise.all([providers.twilio.close(), providers.sendgrid.close()]);
