@@ -19,7 +19,8 @@
  *   CANCELLED, CLOSED ─► ends
  *
  * A login counts while SCHEDULED or IN_WINDOW, even after the grace period
- * until the no-show is recorded; after that it is evidence only.
+ * until the no-show is recorded; after that it is evidence only. The rules in
+ * full: docs/state-machine.md.
  *
  * Deterministic code only: time is workflow time (Date.now() inside a workflow
  * is replay-safe), every side effect is an activity, and the history carries
