@@ -43,7 +43,7 @@ import {
 import type { createLifecycleActivities } from '../activities/lifecycle';
 import type { SendMessageInput, SendResult, createMessageActivities } from '../activities/messages';
 import { FALLBACK_ORDER, channelTaskQueue } from '../domain/channels';
-import { AWAITING_CLASSIFICATION, type InterviewPlan, type Status } from '../domain/interview';
+import { AWAITING_CLASSIFICATION, OPEN_STATUSES, isUpcoming, type InterviewPlan, type Status } from '../domain/interview';
 import {
   INVALID_TRANSITION,
   annotateUpdate,
@@ -145,7 +145,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
   };
 
   /** Until the no-show is recorded, a login is attendance; after it, evidence. */
-  const loginCounts = () => status === 'SCHEDULED' || status === 'IN_WINDOW';
+  const loginCounts = () => isUpcoming(status);
   const wakeReason = (): Wake => (login !== null && loginCounts() ? 'login' : request !== null ? 'request' : 'deadline');
 
   /** Waits until `at` (workflow time), or until the candidate logs in or a request arrives, whichever comes first. */
@@ -197,7 +197,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
       const to = Date.parse(req.startsAt);
       if (Number.isNaN(to)) reject('startsAt is not a valid time');
       if (to <= Date.now()) reject('startsAt must be in the future');
-      if (!['SCHEDULED', 'IN_WINDOW', ...AWAITING_CLASSIFICATION].includes(status)) {
+      if (!OPEN_STATUSES.includes(status)) {
         reject(`an interview that is ${status} cannot be rescheduled`);
       }
       if (req.by === 'candidate') {
@@ -213,7 +213,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
   setHandler(cancelUpdate, (req) => submit({ kind: 'cancel', req, done: false }), {
     validator: (_req) => {
       guard();
-      if (status !== 'SCHEDULED' && status !== 'IN_WINDOW') reject(`an interview that is ${status} cannot be cancelled`);
+      if (!isUpcoming(status)) reject(`an interview that is ${status} cannot be cancelled`);
     },
   });
 
