@@ -63,6 +63,14 @@ function key32(env: Env, name: string): Buffer {
   return buf;
 }
 
+/**
+ * Production mode is NODE_ENV=production, defined here once; every rule that
+ * differs in production asks this (the README's "Production mode" lists them).
+ */
+export function isProduction(env: Env = process.env): boolean {
+  return env.NODE_ENV === 'production';
+}
+
 export interface DatabaseConfig {
   url: string;
   poolSize: number;
