@@ -8,9 +8,9 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true } }],
+    '^.+\\.tsx?$': ['ts-jest', { tsconfig: { isolatedModules: true } }],
   },
-  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleFileExtensions: ['ts', 'tsx', 'js', 'json'],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/prisma/generated/', '<rootDir>/.turnout/'],
   modulePathIgnorePatterns: ['<rootDir>/.turnout/', '<rootDir>/dist/'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',

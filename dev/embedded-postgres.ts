@@ -30,7 +30,7 @@ export interface EmbeddedPostgresOptions {
    * A snapshot() to start from instead of an empty cluster: initdb in
    * WebAssembly takes seconds, loading a tarball well under one.
    */
-  initialDataDir?: Buffer;
+  initialDataDir?: Buffer<ArrayBuffer>;
 }
 
 const HOST = '127.0.0.1';

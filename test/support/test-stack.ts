@@ -8,7 +8,7 @@
  * separate modules that share only the jest parent process.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -18,6 +18,7 @@ import { startMigratedEmbeddedPostgres } from '../../dev/pglite-template';
 import { ensureTemporalCli } from '../../dev/temporal-cli';
 import { startTemporalDevServer, type TemporalDevServer } from '../../dev/temporal-server';
 import { poolConfigFromUrl } from '../../lib/database-url';
+import { INSTALL_COMMAND } from './chromium';
 
 export interface TestStack {
   temporal?: TemporalDevServer;
@@ -137,16 +138,34 @@ export async function startTestStack(): Promise<void> {
   process.env.TURNOUT_JWT_SECRET = randomBytes(32).toString('base64');
   process.env.LOG_LEVEL ||= 'warn';
   if (bundle.status === 'fulfilled' && bundle.value) process.env.TURNOUT_TEST_WORKFLOW_BUNDLE = bundle.value;
+  // Browser suites skipped for want of a Chromium append their names here; teardown lists them.
+  stack.tmpDir ??= mkdtempSync(join(tmpdir(), 'turnout-test-'));
+  process.env.TURNOUT_TEST_BROWSER_SKIPS = join(stack.tmpDir, 'browser-skips');
 
   const parts = Object.entries(timings).map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)} s`).join(', ');
   const db = stack.database ? `database ${stack.database.name}` : 'embedded PGlite';
   log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${parts}); Temporal ${temporal.value.address}, ${db}`);
 }
 
+/** Said at the end of the run, where it cannot scroll away among the suites' output. */
+function reportSkippedBrowserSuites(): void {
+  const file = process.env.TURNOUT_TEST_BROWSER_SKIPS;
+  if (!file || !existsSync(file)) return;
+  const suites = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  if (suites.length === 0) return;
+  const bar = '*'.repeat(72);
+  process.stderr.write(
+    `\n${bar}\n*** BROWSER TESTS SKIPPED (no Chromium found): ${suites.length} suite(s)\n` +
+      suites.map((s) => `***   ${s}\n`).join('') +
+      `*** Install the browser to run them: ${INSTALL_COMMAND}\n*** (or point CHROMIUM_PATH at a Chromium)\n${bar}\n\n`,
+  );
+}
+
 export async function stopTestStack(): Promise<void> {
   const stack = globalThis.__turnoutTestStack;
   if (!stack) return;
   globalThis.__turnoutTestStack = undefined;
+  reportSkippedBrowserSuites();
   const steps: Array<[string, () => Promise<void>]> = [
     ['Temporal', async () => stack.temporal?.stop()],
     ['PGlite', async () => stack.postgres?.stop()],
