@@ -9,15 +9,21 @@
  *        hr          interviews, records, reports…     request.hr            api/scopes/hr.ts
  *        link        /self-service/:token…             request.link          api/scopes/link.ts
  *        providers   /webhooks/…                       request.receiptsFrom  api/scopes/providers.ts
+ *   /console/auth    console sign-in: login, callback, request.session       api/scopes/console-auth.ts
+ *                    link/<code>, logout
  *   /    operations  /healthz /readyz /metrics /docs   (public)              api/scopes/operations.ts
+ *
+ * HR's scope accepts the HR console's session cookie beside the bearer token
+ * (api/console-session.ts); only it and the console's sign-in routes read it.
  */
 import { AjvCompiler } from '@fastify/ajv-compiler';
 import Fastify, { type FastifyInstance, type FastifySchema } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import type { Client, Connection } from '@temporalio/client';
-import type { ApiConfig, SecretsConfig, TemporalConfig } from '../lib/config';
+import { consoleConfig, type ApiConfig, type ConsoleConfig, type SecretsConfig, type TemporalConfig } from '../lib/config';
 import type { PrismaClient } from '../lib/database';
+import { consoleCookieName, createConsoleSessions, type ConsoleSessions } from './console-session';
 import { registerErrorHandling } from './errors';
 import { InterviewGateway } from './interview-gateway';
 import bodyGuard from './plugins/body-guard';
@@ -27,6 +33,7 @@ import routeTable from './plugins/route-table';
 import security from './plugins/security';
 import { registerRawJson } from './raw-json';
 import { ErrorBody } from './schemas/common';
+import consoleAuthScope from './scopes/console-auth';
 import hrScope from './scopes/hr';
 import linkScope from './scopes/link';
 import operationsScope from './scopes/operations';
@@ -42,6 +49,8 @@ export interface AppDeps {
   api: ApiConfig;
   /** The providers' receipt signature keys, read once at start (lib/config.ts, providerWebhooksConfig). */
   providerWebhooks: ProviderWebhooksConfig;
+  /** The HR console's sign-in (lib/config.ts, consoleConfig); absent: console links only, default timeouts. */
+  console?: ConsoleConfig;
   /** Where JSON log lines go; stdout when absent (tests pass a collector). */
   logStream?: { write(line: string): void };
 }
@@ -54,6 +63,8 @@ export interface TurnoutContext {
   secrets: SecretsConfig;
   api: ApiConfig;
   providerWebhooks: ProviderWebhooksConfig;
+  /** The HR console's sessions: their store and cookie (api/console-session.ts). */
+  consoleSessions: ConsoleSessions;
 }
 
 declare module 'fastify' {
@@ -106,6 +117,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const metrics = createApiMetrics();
+  const consoleSettings = deps.console ?? consoleConfig({});
   app.decorate('turnout', {
     prisma: deps.prisma,
     gateway: new InterviewGateway(deps.temporalClient, deps.temporal.taskQueue, {
@@ -117,6 +129,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     secrets: deps.secrets,
     api: deps.api,
     providerWebhooks: deps.providerWebhooks,
+    consoleSessions: createConsoleSessions(deps.prisma, consoleSettings, deps.secrets.masterKey),
   });
   // Set first, so that every answer carries it, refusals by later hooks included.
   app.addHook('onRequest', async (req, reply) => {
@@ -147,6 +160,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           platformKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
           hrBearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
           metricsBearer: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when set' },
+          consoleSession: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: consoleCookieName(consoleSettings),
+            description:
+              'The HR console\'s session (HttpOnly, SameSite=Lax; in production Secure and named __Host-turnout_console), set at sign-in under /console/auth/. ' +
+              'Every write it authenticates needs the session\'s CSRF token in x-csrf-token (GET /v1/session gives it); 403 without it or with a wrong one.',
+          },
         },
       },
     },
@@ -161,6 +182,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     { prefix: '/v1' },
   );
+  await app.register(consoleAuthScope);
   await app.register(operationsScope);
   return app;
 }

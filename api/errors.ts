@@ -60,6 +60,10 @@ const FIELD_OF_CODE: Record<string, string> = {
   token_expired: 'headers.authorization',
   forbidden: 'headers.authorization',
   invalid_link: 'params.token',
+  no_session: 'headers.cookie',
+  session_ended: 'headers.cookie',
+  csrf_token_missing: 'headers.x-csrf-token',
+  csrf_token_invalid: 'headers.x-csrf-token',
   link_expired: 'params.token',
 };
 
@@ -82,6 +86,10 @@ function fromFastify(err: FastifyError, req: FastifyRequest, bodyLimit: number):
       return new ApiError(400, 'malformed_json', `body is not valid JSON: ${err.message}`, [{ field: 'body', message: 'is not valid JSON' }]);
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ApiError(400, 'invalid_request', 'content-length does not match the body', [{ field: 'headers.content-length', message: 'does not match the body' }]);
+    // @fastify/csrf-protection (api/console-session.ts): no CSRF secret in the session yet, or a token that is not its own.
+    case 'FST_CSRF_MISSING_SECRET':
+    case 'FST_CSRF_INVALID_TOKEN':
+      return new ApiError(403, 'csrf_token_invalid', 'x-csrf-token is not this session\'s CSRF token (GET /v1/session gives it)');
     case 'FST_ERR_BAD_URL':
       return new ApiError(400, 'invalid_request', 'the URL is not valid', [{ field: 'url', message: 'is not valid' }]);
     default:

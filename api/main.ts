@@ -3,7 +3,7 @@
  * reads) while Temporal is down; writes that need Temporal answer 503 then.
  */
 import { Client, Connection } from '@temporalio/client';
-import { apiConfig, databaseConfig, loadOrExit, providerWebhooksConfig, secretsConfig, temporalConfig, temporalConnectionOptions } from '../lib/config';
+import { apiConfig, consoleConfig, databaseConfig, loadOrExit, providerWebhooksConfig, secretsConfig, temporalConfig, temporalConnectionOptions } from '../lib/config';
 import { createPrisma } from '../lib/database';
 import { buildApp } from './app';
 
@@ -14,6 +14,7 @@ async function main(): Promise<void> {
     temporal: temporalConfig(),
     secrets: secretsConfig(),
     providerWebhooks: providerWebhooksConfig(),
+    console: consoleConfig(),
   }));
   const prisma = createPrisma(config.db);
   const temporalConnection = Connection.lazy(temporalConnectionOptions(config.temporal));

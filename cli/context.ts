@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { databaseConfig, secretsConfig, type DatabaseConfig, type SecretsConfig } from '../lib/config';
+import { databaseConfig, publicUrl, secretsConfig, type DatabaseConfig, type SecretsConfig } from '../lib/config';
 import { createPrisma, type PrismaClient } from '../lib/database';
 import { dataDir, readRuntimeInfo } from '../lib/local-runtime';
 import { isUuid, type Actor } from '../lib/tenants';
@@ -100,6 +100,31 @@ export class Context {
       TURNOUT_JWT_SECRET: env.TURNOUT_JWT_SECRET || fromFile('TURNOUT_JWT_SECRET'),
     });
     return this.secretsValue;
+  }
+
+  /** The group exists, and the subsidiary, if given, exists and belongs to it. */
+  async checkTenant(groupId: string, subsidiaryId: string | undefined): Promise<void> {
+    const prisma = this.database();
+    const group = await prisma.group.findUnique({ where: { id: groupId }, select: { id: true } });
+    if (group === null) throw new CliError(`no group ${groupId}`);
+    if (subsidiaryId !== undefined) {
+      const subsidiary = await prisma.subsidiary.findUnique({ where: { id: subsidiaryId }, select: { groupId: true } });
+      if (subsidiary === null) throw new CliError(`no subsidiary ${subsidiaryId}`);
+      if (subsidiary.groupId !== groupId) throw new CliError(`subsidiary ${subsidiaryId} does not belong to group ${groupId}`);
+    }
+  }
+
+  /**
+   * Where people reach the running product: TURNOUT_PUBLIC_URL when set, else
+   * what the local Turnout started with `npm start` recorded, else the default.
+   */
+  publicUrl(): string {
+    const env = this.io.env;
+    if (!env.TURNOUT_PUBLIC_URL && !env.DATABASE_URL) {
+      const info = readRuntimeInfo(dataDir(env));
+      if (info !== null) return info.publicUrl ?? info.apiUrl;
+    }
+    return publicUrl(env);
   }
 
   /** The operator named in audit entries: the OS user running the CLI. */

@@ -4,6 +4,7 @@ import { Prisma } from '../lib/database';
 import { PolicyError } from '../domain/policy';
 import { TenantError } from '../lib/tenants';
 import { CliError, Context, firstLine, UsageError, type Command, type Io } from './context';
+import { consoleLink } from './console-link';
 import { keyList, keyRevoke, keyRotate } from './keys';
 import { sign } from './sign';
 import { tenantCreate } from './tenant';
@@ -11,7 +12,7 @@ import { token } from './token';
 
 /** The operator CLI: `npx turnout <command> [options]` (cli/turnout.js runs this file). */
 
-export const COMMANDS: readonly Command[] = [tenantCreate, token, keyRotate, keyRevoke, keyList, sign];
+export const COMMANDS: readonly Command[] = [tenantCreate, token, consoleLink, keyRotate, keyRevoke, keyList, sign];
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -34,6 +35,8 @@ Configuration (environment):
   TURNOUT_JWT_SECRET    signs HR tokens (32 bytes, base64); default: as above
   TURNOUT_JWT_ISSUER, TURNOUT_JWT_AUDIENCE
                         HR token issuer and audience (default turnout, turnout-api)
+  TURNOUT_PUBLIC_URL    where people reach Turnout: console links start with it;
+                        default: the local Turnout's address
   TURNOUT_DATA_DIR      where the local Turnout keeps its state (default .turnout)
 
 Exit codes: 0 done, 1 failed, 2 usage error.`;

@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose';
 import { HR_ROLES, mintHrToken, type HrRole } from '../lib/hr-token';
-import { CliError, command, requireOption, requireUuid, toJson, UsageError } from './context';
+import { command, requireOption, requireUuid, toJson, UsageError } from './context';
 
 const NAME = 'token';
 const MAX_TTL_SECONDS = 30 * 24 * 3600;
@@ -55,14 +55,7 @@ Options:
     const ttlSeconds = parseTtl(values.ttl ?? '1h');
 
     const secrets = ctx.secrets();
-    const prisma = ctx.database();
-    const group = await prisma.group.findUnique({ where: { id: groupId }, select: { id: true } });
-    if (group === null) throw new CliError(`no group ${groupId}`);
-    if (subsidiaryId !== undefined) {
-      const subsidiary = await prisma.subsidiary.findUnique({ where: { id: subsidiaryId }, select: { groupId: true } });
-      if (subsidiary === null) throw new CliError(`no subsidiary ${subsidiaryId}`);
-      if (subsidiary.groupId !== groupId) throw new CliError(`subsidiary ${subsidiaryId} does not belong to group ${groupId}`);
-    }
+    await ctx.checkTenant(groupId, subsidiaryId);
 
     const claims = { sub, role: role as HrRole, groupId, ...(subsidiaryId ? { subsidiaryId } : {}) };
     const jwt = await mintHrToken(secrets, claims, ttlSeconds);

@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { publicUrl } from '../lib/config';
 import { dataDir, ensureLocalSecrets, readRuntimeInfo, writeRuntimeInfo } from '../lib/local-runtime';
 import { migrateDatabase } from './database';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
@@ -97,6 +98,7 @@ class Runner {
       temporalAddress: temporal.address,
       temporalUiUrl: temporal.uiUrl,
       apiUrl,
+      publicUrl: publicUrl(env),
       pid: process.pid,
       startedAt: new Date().toISOString(),
     });

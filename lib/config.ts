@@ -412,6 +412,34 @@ export function providersConfig(env: Env = process.env): ProvidersConfig {
   return { twilio, sendgrid, ...providerWebhooksConfig(env), rates: messageRates(env) };
 }
 
+/**
+ * The HR console's sign-in (api/console-session.ts). Sessions are kept
+ * server-side; the cookie carries only the session's signed id.
+ *
+ *   CONSOLE_SESSION_IDLE_TIMEOUT_SECONDS  a session unused this long ends, default 1800 (30 min)
+ *   CONSOLE_SESSION_LIFETIME_SECONDS      a session ends this long after sign-in however busy, default 43200 (12 h)
+ */
+export interface ConsoleConfig {
+  idleTimeoutMs: number;
+  lifetimeMs: number;
+  /** Production: the cookie is always Secure and carries the __Host- prefix; elsewhere Secure over https only. */
+  secureCookie: boolean;
+}
+
+export function consoleConfig(env: Env = process.env): ConsoleConfig {
+  const production = isProduction(env);
+  const idleSeconds = int(env, 'CONSOLE_SESSION_IDLE_TIMEOUT_SECONDS', 1800, 60, 7 * 86_400);
+  const lifetimeSeconds = int(env, 'CONSOLE_SESSION_LIFETIME_SECONDS', 43_200, 60, 30 * 86_400);
+  if (lifetimeSeconds < idleSeconds) {
+    throw new ConfigError('CONSOLE_SESSION_LIFETIME_SECONDS', `must be at least CONSOLE_SESSION_IDLE_TIMEOUT_SECONDS (${idleSeconds})`);
+  }
+  return {
+    idleTimeoutMs: idleSeconds * 1000,
+    lifetimeMs: lifetimeSeconds * 1000,
+    secureCookie: production,
+  };
+}
+
 /** Runs a config reader and turns a ConfigError into a one-line exit, as every entry point should. */
 export function loadOrExit<T>(read: () => T): T {
   try {

@@ -33,15 +33,24 @@ export async function verifyHrToken(secrets: SecretsConfig, token: string): Prom
     // Without exp a token would never expire: refuse it rather than trust it forever.
     requiredClaims: ['exp'],
   });
-  const role = payload.role;
-  if (typeof payload.sub !== 'string' || typeof payload.groupId !== 'string' || !HR_ROLES.includes(role as HrRole)) {
-    throw new Error('token lacks sub, groupId or a known role');
-  }
-  if (role === 'hr' && typeof payload.subsidiaryId !== 'string') throw new Error('an hr token needs subsidiaryId');
+  return hrClaims({ sub: payload.sub, role: payload.role, groupId: payload.groupId, subsidiaryId: payload.subsidiaryId });
+}
+
+/**
+ * The rules every HR identity follows, whether it arrives as a bearer token,
+ * from the identity provider's ID token or from a console link: a subject, a
+ * known role, a group, and a subsidiary for `hr`. Throws naming what is wrong.
+ */
+export function hrClaims(raw: { sub: unknown; role: unknown; groupId: unknown; subsidiaryId?: unknown }): HrClaims {
+  const { sub, role, groupId, subsidiaryId } = raw;
+  if (typeof sub !== 'string') throw new Error('the identity has no subject');
+  if (!HR_ROLES.includes(role as HrRole)) throw new Error(`the role must be one of ${HR_ROLES.join(', ')}`);
+  if (typeof groupId !== 'string') throw new Error('the identity has no group');
+  if (role === 'hr' && typeof subsidiaryId !== 'string') throw new Error('the hr role needs a subsidiary');
   return {
-    sub: payload.sub,
+    sub,
     role: role as HrRole,
-    groupId: payload.groupId,
-    ...(typeof payload.subsidiaryId === 'string' ? { subsidiaryId: payload.subsidiaryId } : {}),
+    groupId,
+    ...(typeof subsidiaryId === 'string' ? { subsidiaryId } : {}),
   };
 }

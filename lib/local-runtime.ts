@@ -35,6 +35,8 @@ export interface RuntimeInfo {
   temporalAddress: string;
   temporalUiUrl: string | null;
   apiUrl: string;
+  /** TURNOUT_PUBLIC_URL as the running product has it (links the CLI prints point there). */
+  publicUrl?: string;
   pid: number;
   startedAt: string;
 }

@@ -13,7 +13,9 @@ import { signatureHeader } from '../lib/secrets';
 import { EVENT_VARIANTS, type EventType } from '../api/schemas/events';
 import { AnnotationBody, CancelBody, RescheduleBody, SelfServiceRescheduleBody } from '../api/schemas/interviews';
 import { DisputeBody, ErasureBody, PolicyBody, ResolveBody } from '../api/schemas/records';
+import { SessionPatch } from '../api/schemas/session';
 import { buildApiApp } from './support/api-app';
+import { signInWithConsoleLink, type ConsoleSignIn } from './support/console-session';
 import { hostileBodies } from './support/hostile-bodies';
 import {
   candidateEvent,
@@ -33,8 +35,12 @@ import {
 const RUNS = Math.round(150 * Number(process.env.FUZZ_RUNS_SCALE ?? 1));
 const PORT_RUNS = Math.round(40 * Number(process.env.FUZZ_RUNS_SCALE ?? 1));
 
-/** Write routes fed by parties whose signatures these tests cannot make (provider webhooks: their own tests). */
-const NOT_FUZZED_HERE = new Set(['POST /v1/webhooks/twilio/status', 'POST /v1/webhooks/sendgrid/events']);
+/**
+ * Write routes fed by parties whose signatures these tests cannot make
+ * (provider webhooks: their own tests), and sign-out, which reads no body
+ * beyond a form's CSRF field (test/console-session.test.ts).
+ */
+const NOT_FUZZED_HERE = new Set(['POST /v1/webhooks/twilio/status', 'POST /v1/webhooks/sendgrid/events', 'POST /console/auth/logout']);
 
 let h: Harness;
 let tenant: TestTenant;
@@ -42,6 +48,8 @@ let interview: { id: string; externalId: string };
 /** Rate limiting off: every case must reach validation, not stop at 429. */
 let app: FastifyInstance;
 let baseUrl: string;
+/** An HR console session, for the routes only the session reaches. */
+let consoleSession: ConsoleSignIn;
 const tried: Record<string, number> = {};
 const answers: Record<string, number> = {};
 
@@ -63,6 +71,7 @@ beforeAll(async () => {
   }, 20_000, 'the confirmation to settle');
   app = await buildApiApp(h, { rateLimitPerMinute: 0, logLevel: 'fatal' });
   baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  consoleSession = await signInWithConsoleLink(app, h.prisma, { sub: 'fuzz-console', role: 'hr', groupId: tenant.groupId, subsidiaryId: tenant.subsidiaryId });
 }, 60_000);
 
 afterAll(async () => {
@@ -78,7 +87,7 @@ afterAll(async () => {
 
 interface WriteRoute {
   name: string;
-  method: 'POST' | 'PUT';
+  method: 'POST' | 'PUT' | 'PATCH';
   url: () => string;
   schema: object;
   base: () => unknown;
@@ -90,6 +99,7 @@ const hrHeaders = (role: 'hr' | 'group_hr') => async () => ({
 });
 const signed = async (raw: string) => ({ 'x-api-key': tenant.apiKeyId, 'x-signature': signatureHeader(tenant.apiSecret, raw) });
 const noAuth = async () => ({});
+const consoleHeaders = async () => ({ cookie: consoleSession.cookie, 'x-csrf-token': consoleSession.csrfToken });
 
 /** The envelope's variant for one type, with that type's own `data`. */
 const eventSchema = (type: EventType) => EVENT_VARIANTS.find((v) => v.properties.type.const === type)!;
@@ -122,6 +132,7 @@ const ROUTES: WriteRoute[] = [
   { name: 'POST /v1/self-service/:token/disputes', method: 'POST', url: () => `/v1/self-service/${selfServiceToken(h.secrets, interview.id)}/disputes`, schema: DisputeBody, base: () => ({ statement: 'I was in hospital that day' }), headers: noAuth },
   { name: 'POST /v1/disputes/:id/resolve', method: 'POST', url: () => `/v1/disputes/${randomUUID()}/resolve`, schema: ResolveBody, base: () => ({ decision: 'reclassify', classification: 'FORCE_MAJEURE', note: 'hospital note' }), headers: hrHeaders('group_hr') },
   { name: 'POST /v1/candidates/erasure', method: 'POST', url: () => '/v1/candidates/erasure', schema: ErasureBody, base: () => ({ phone: '+8613900000001' }), headers: hrHeaders('group_hr') },
+  { name: 'PATCH /v1/session', method: 'PATCH', url: () => '/v1/session', schema: SessionPatch, base: () => ({ locale: 'en' }), headers: consoleHeaders },
   { name: 'PUT /v1/groups/:groupId/policy', method: 'PUT', url: () => `/v1/groups/${tenant.groupId}/policy`, schema: PolicyBody, base: () => ({ grace: 'PT10M', selfService: { maxReschedules: 1 }, quietHours: { start: '22:00', end: '07:00' } }), headers: hrHeaders('group_hr') },
 ];
 

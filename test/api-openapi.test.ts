@@ -63,3 +63,21 @@ test('write routes document their body and the limits they may answer with', () 
   const annotate = doc.paths['/v1/interviews/{id}/annotations']!.post!;
   expect(JSON.stringify(annotate.requestBody)).toContain('classification');
 });
+
+test('HR routes take the bearer token or the console session cookie; writes through the cookie name x-csrf-token', () => {
+  const full = doc as unknown as {
+    components: { securitySchemes: Record<string, { type: string; in?: string; name?: string }> };
+    paths: Record<string, Record<string, { security?: unknown; parameters?: Array<{ in: string; name: string }> }>>;
+  };
+  expect(full.components.securitySchemes.consoleSession).toMatchObject({ type: 'apiKey', in: 'cookie', name: 'turnout_console' });
+  const list = full.paths['/v1/interviews']!.get!;
+  expect(list.security).toEqual([{ hrBearer: [] }, { consoleSession: [] }]);
+  expect(full.paths['/v1/session']!.get!.security).toEqual([{ consoleSession: [] }]);
+  const annotate = full.paths['/v1/interviews/{id}/annotations']!.post!;
+  expect(annotate.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ in: 'header', name: 'x-csrf-token' })]));
+  expect((list.parameters ?? []).some((p) => p.name === 'x-csrf-token')).toBe(false);
+  for (const op of ['GET /console/auth/link/{code}', 'POST /console/auth/logout']) {
+    const [method, path] = op.split(' ') as [string, string];
+    expect(full.paths[path]?.[method.toLowerCase()]).toBeDefined();
+  }
+});

@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { createServer, type Server, type Socket, connect } from 'node:net';
 import { buildApp } from '../../api/app';
-import { apiConfig, providerWebhooksConfig, temporalConfig, type ApiConfig } from '../../lib/config';
+import { apiConfig, providerWebhooksConfig, temporalConfig, type ApiConfig, type ConsoleConfig } from '../../lib/config';
 import type { Harness } from './harness';
 
 export interface TemporalHandle {
@@ -15,7 +15,12 @@ export interface TemporalHandle {
   connection: Connection;
 }
 
-export async function buildApiApp(h: Harness, api: Partial<ApiConfig> = {}, temporal?: TemporalHandle): Promise<FastifyInstance> {
+export async function buildApiApp(
+  h: Harness,
+  api: Partial<ApiConfig> = {},
+  temporal?: TemporalHandle,
+  extra: { console?: ConsoleConfig } = {},
+): Promise<FastifyInstance> {
   const t = temporal ?? { client: h.client, connection: h.client.connection as Connection };
   return buildApp({
     prisma: h.prisma,
@@ -25,6 +30,7 @@ export async function buildApiApp(h: Harness, api: Partial<ApiConfig> = {}, temp
     secrets: h.secrets,
     api: { ...apiConfig(), logLevel: process.env.LOG_LEVEL ?? 'warn', ...api },
     providerWebhooks: providerWebhooksConfig(),
+    ...(extra.console ? { console: extra.console } : {}),
   });
 }
 
