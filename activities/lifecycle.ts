@@ -9,24 +9,10 @@ import { candidateIdentity } from '../domain/identity';
 import { durationMs, resolvePolicy, type GroupPolicy } from '../domain/policy';
 import type { Actor, Classification, InterviewPlan, Status } from '../domain/interview';
 import { appendEvidence } from '../domain/evidence';
+import type { CandidateActivityEventData, ConfirmedEventData } from '../domain/platform-events';
 
 /** A candidate's cancellation closer to the start than this leaves a LATE_CANCEL record (docs/state-machine.md). */
 const LATE_CANCEL_MS = 24 * 3600_000;
-
-interface ConfirmedData {
-  interviewId: string;
-  startsAt: string;
-  joinUrl: string;
-  candidate: { id: string; name: string; phone: string; email: string; timezone?: string; locale?: string };
-  position: { id: string; title: string; region?: string };
-  channels?: string[];
-}
-
-interface PlatformEventData {
-  at?: string;
-  ip?: string;
-  userAgent?: string;
-}
 
 export function planFromPolicy(interviewId: string, policy: GroupPolicy, channels: string[]): InterviewPlan {
   return {
@@ -79,7 +65,7 @@ export async function acceptConfirmation(
   if (!event) {
     throw ApplicationFailure.nonRetryable(`inbound event ${input.confirmationEventId} not found`, 'MissingEvent');
   }
-  const data = eventData<ConfirmedData>(event.payload);
+  const data = eventData<ConfirmedEventData>(event.payload);
   const group = await prisma.group.findUniqueOrThrow({ where: { id: input.groupId } });
   const policy = resolvePolicy(group.policy);
   const channels = data.channels?.length ? [...new Set(data.channels)] : policy.channels;
@@ -177,9 +163,9 @@ export interface RecordPlatformEvidenceInput {
 /** Link clicks and logins that do not change state, with what the platform reported. */
 export async function recordPlatformEvidence(prisma: PrismaClient, input: RecordPlatformEvidenceInput) {
   const event = await prisma.inboundEvent.findUniqueOrThrow({ where: { id: input.eventId } });
-  const data = eventData<PlatformEventData>(event.payload);
+  const data = eventData<CandidateActivityEventData>(event.payload);
   const interview = await prisma.interview.findUniqueOrThrow({ where: { id: input.interviewId } });
-  const reportedAt = data.at ?? event.occurredAt.toISOString();
+  const reportedAt = data.at;
   const minutesLate =
     input.kind === 'LATE_LOGIN' ? Math.round((Date.parse(reportedAt) - interview.startsAt.getTime()) / 60_000) : undefined;
   await prisma.$transaction((t) =>
@@ -204,7 +190,7 @@ export interface RecordAttendanceInput {
 
 export async function recordAttendance(prisma: PrismaClient, input: RecordAttendanceInput) {
   const event = await prisma.inboundEvent.findUniqueOrThrow({ where: { id: input.eventId } });
-  const data = eventData<PlatformEventData>(event.payload);
+  const data = eventData<CandidateActivityEventData>(event.payload);
   const at = new Date(input.at);
   await prisma.$transaction(async (t) => {
     await setStatus(t, input.interviewId, { status: 'ATTENDED', attendedAt: new Date(input.loginAt), outcome: 'ATTENDED', closedAt: at });
@@ -226,15 +212,14 @@ export interface RecordNoShowInput {
   kind: 'NO_SHOW' | 'LATE_CANCEL';
   scheduledStart: string;
   at: string;
-  /** Also record that the attendance window closed (same transaction). */
-  windowClosed?: boolean;
 }
 
 /** The no-show (or late-cancel) record with a summary of the evidence HR will weigh. */
 export async function recordNoShow(prisma: PrismaClient, input: RecordNoShowInput) {
   const at = new Date(input.at);
   await prisma.$transaction(async (t) => {
-    if (input.windowClosed) {
+    // A no-show closes the attendance window; a late cancel happens before it opens.
+    if (input.kind === 'NO_SHOW') {
       await appendEvidence(t, input.interviewId, [
         { key: `${input.attempt}:WINDOW_CLOSED`, kind: 'WINDOW_CLOSED', at, data: { attempt: input.attempt } },
       ]);

@@ -315,7 +315,6 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
       kind,
       scheduledStart: new Date(startsAt).toISOString(),
       at: nowIso(),
-      windowClosed: kind === 'NO_SHOW',
     });
     await db.alertHr({ interviewId: plan!.interviewId, attempt, kind, at: nowIso() });
   };

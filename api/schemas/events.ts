@@ -6,6 +6,7 @@
  * switching on `event.type`.
  */
 import { Type, type Static, type TSchema, type TUnion } from '@sinclair/typebox';
+import type { CandidateActivityEventData, ConfirmedEventData } from '../../domain/platform-events';
 import { Id, Instant } from './common';
 
 export const ConfirmedData = Type.Object(
@@ -50,6 +51,13 @@ export const CandidateActivityData = Type.Object(
   { additionalProperties: false },
 );
 export type CandidateActivityData = Static<typeof CandidateActivityData>;
+
+// What the routes accept is what the activities read back from the inbox.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const confirmedMatchesDomain: Same<ConfirmedData, ConfirmedEventData> = true;
+const activityMatchesDomain: Same<CandidateActivityData, CandidateActivityEventData> = true;
+void confirmedMatchesDomain;
+void activityMatchesDomain;
 
 export const RescheduledData = Type.Object(
   { interviewId: Id, startsAt: Instant, reason: Type.Optional(Type.String({ maxLength: 1000 })) },
