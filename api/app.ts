@@ -203,7 +203,7 @@ function strictBodiesCoercedStrings() {
 }
 
 /** A hop count means "trust that many proxies in front", as proxy-addr reads a number. */
-function trustProxy(setting: boolean | number | string): boolean | string | ((address: string, hop: number) => boolean) {
+function trustProxy(setting: false | number | string): false | string | ((address: string, hop: number) => boolean) {
   return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
 }
 

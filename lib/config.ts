@@ -4,6 +4,8 @@
  * documented in the README with its default.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { isLocalDatabaseHost, poolConfigFromUrl, usesTls } from './database-url';
 
 export class ConfigError extends Error {
   constructor(
@@ -51,9 +53,17 @@ function url(env: Env, name: string, fallback?: string): string {
   try {
     new URL(v);
   } catch {
-    throw new ConfigError(name, `must be a URL, got "${v}"`);
+    // A URL may carry a password (DATABASE_URL): the message never repeats one.
+    throw new ConfigError(name, `must be a URL, got "${v.replace(/\/\/[^/@]*@/, '//…@')}"`);
   }
   return v;
+}
+
+function flag(env: Env, name: string): boolean {
+  const v = str(env, name, 'false').toLowerCase();
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new ConfigError(name, `must be true or false, got "${env[name]}"`);
 }
 
 function key32(env: Env, name: string): Buffer {
@@ -65,7 +75,10 @@ function key32(env: Env, name: string): Buffer {
 
 /**
  * Production mode is NODE_ENV=production, defined here once; every rule that
- * differs in production asks this (the README's "Production mode" lists them).
+ * differs in production asks this (the README's "Production mode" lists them):
+ * a database on another host only over TLS (unless DATABASE_ALLOW_PLAINTEXT),
+ * TURNOUT_PUBLIC_URL https only, the console cookie always Secure, stored
+ * outbound URLs https only (lib/outbound-url.ts).
  */
 export function isProduction(env: Env = process.env): boolean {
   return env.NODE_ENV === 'production';
@@ -110,8 +123,8 @@ export interface ApiConfig {
   rateLimitAnonymousPerMinute: number;
   /** Browser origins allowed by CORS; empty: CORS stays off. */
   corsOrigins: string[];
-  /** Fastify's trustProxy: false, true, a hop count, or addresses/CIDRs of the proxies in front. */
-  trustProxy: boolean | number | string;
+  /** Fastify's trustProxy: false, a hop count, or addresses/CIDRs of the proxies in front (never "any"). */
+  trustProxy: false | number | string;
   /** How long a write waits for Temporal before answering 503. */
   temporalTimeoutMs: number;
   /** How long a read waits for a workflow query before answering from the database alone. */
@@ -120,9 +133,29 @@ export interface ApiConfig {
   metricsToken?: string;
 }
 
+/**
+ * DATABASE_URL with its query options (lib/database-url.ts). In production a
+ * database on another host is reached over TLS (`?sslmode=verify-full`, or
+ * `require`), or DATABASE_ALLOW_PLAINTEXT=true says the network in between is
+ * private (a compose network, a VPC with its own encryption).
+ */
 export function databaseConfig(env: Env = process.env): DatabaseConfig {
   const u = url(env, 'DATABASE_URL');
   if (!/^postgres(ql)?:/.test(u)) throw new ConfigError('DATABASE_URL', 'must be a postgresql:// URL');
+  let pool;
+  try {
+    pool = poolConfigFromUrl(u);
+  } catch (err) {
+    // e.g. an sslrootcert file that cannot be read
+    throw new ConfigError('DATABASE_URL', `cannot be used: ${(err as Error).message}`);
+  }
+  const allowPlaintext = flag(env, 'DATABASE_ALLOW_PLAINTEXT');
+  if (isProduction(env) && !usesTls(pool) && !isLocalDatabaseHost(pool.host) && !allowPlaintext) {
+    throw new ConfigError(
+      'DATABASE_URL',
+      `in production a database on another host (${pool.host}) is reached over TLS: add ?sslmode=verify-full (or require), or set DATABASE_ALLOW_PLAINTEXT=true when the network in between is private`,
+    );
+  }
   return { url: u, poolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 200) };
 }
 
@@ -250,14 +283,36 @@ function corsOrigins(env: Env): string[] {
   return origins;
 }
 
-/** TRUST_PROXY: unset/false, true, a hop count, or comma-separated proxy addresses or CIDRs. */
-function trustProxy(env: Env): boolean | number | string {
+/** proxy-addr's names for address ranges, accepted beside addresses and CIDRs. */
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGES.includes(entry)) return true;
+  const [address = '', bits, ...more] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || more.length > 0) return false;
+  if (bits === undefined) return true;
+  if (/^\d{1,3}$/.test(bits)) return Number(bits) <= (family === 4 ? 32 : 128);
+  return family === 4 && isIP(bits) === 4; // a netmask: 10.0.0.0/255.0.0.0
+}
+
+/**
+ * TRUST_PROXY: unset/false, a hop count, or comma-separated addresses/CIDRs
+ * of the proxies in front. Not `true`: that would take any client's
+ * X-Forwarded-For as its address (its rate-limit budget, the audit log) and
+ * X-Forwarded-Proto as https.
+ */
+function trustProxy(env: Env): false | number | string {
   const raw = str(env, 'TRUST_PROXY', 'false').trim();
-  if (raw === 'false') return false;
-  if (raw === 'true') return true;
+  if (raw === 'false' || raw === '0') return false;
   if (/^\d+$/.test(raw)) return int(env, 'TRUST_PROXY', 0, 0, 100);
-  if (!/^[0-9A-Fa-f:.,/\s]+$/.test(raw)) throw new ConfigError('TRUST_PROXY', `must be true, false, a hop count or proxy addresses/CIDRs, got "${raw}"`);
-  return raw;
+  const entries = raw.split(',').map((e) => e.trim());
+  const bad = entries.find((e) => !isProxyAddress(e));
+  if (bad !== undefined) {
+    const why = raw === 'true' ? ' (true would trust any client\'s X-Forwarded-For: name the proxies or count them)' : '';
+    throw new ConfigError('TRUST_PROXY', `must be false, a hop count or proxy addresses/CIDRs${why}, got "${bad}"`);
+  }
+  return entries.join(',');
 }
 
 function metricsToken(env: Env): string {
@@ -266,10 +321,14 @@ function metricsToken(env: Env): string {
   return token;
 }
 
-/** Where candidates reach the API: self-service links in messages point here. */
+/** Where candidates reach the API: self-service links in messages point here; in production over https only. */
 export function publicUrl(env: Env = process.env): string {
   const port = int(env, 'PORT', 3000, 0, 65535);
-  return url(env, 'TURNOUT_PUBLIC_URL', `http://127.0.0.1:${port}`).replace(/\/+$/, '');
+  const u = url(env, 'TURNOUT_PUBLIC_URL', `http://127.0.0.1:${port}`).replace(/\/+$/, '');
+  if (isProduction(env) && new URL(u).protocol !== 'https:') {
+    throw new ConfigError('TURNOUT_PUBLIC_URL', `must be an https:// URL in production (candidates and HR open links under it), got "${u}"`);
+  }
+  return u;
 }
 
 export function logLevel(env: Env = process.env): string {

@@ -30,7 +30,7 @@ let ivA: { id: string; externalId: string };
 const opened: FastifyInstance[] = [];
 
 async function appWith(console: Partial<ConsoleConfig> = {}, api: Parameters<typeof buildApiApp>[1] = {}): Promise<FastifyInstance> {
-  const built = await buildApiApp(h, { trustProxy: true, ...api }, undefined, { console: { ...consoleConfig({}), ...console } });
+  const built = await buildApiApp(h, { trustProxy: '127.0.0.1', ...api }, undefined, { console: { ...consoleConfig({}), ...console } });
   opened.push(built);
   return built;
 }
