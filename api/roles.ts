@@ -11,5 +11,5 @@ export const HR_READ_ROLES: readonly HrRole[] = ['hr', 'group_hr', 'auditor'];
 /** Changing an interview (annotate, reschedule) and deciding a dispute. */
 export const HR_WRITE_ROLES: readonly HrRole[] = ['hr', 'group_hr'];
 
-/** Group-wide changes: the group policy, a candidate's erasure. */
+/** Group-wide changes: the group policy, a candidate's erasure (their routes also set config.groupWide: a whole-group token only). */
 export const GROUP_ADMIN_ROLES: readonly HrRole[] = ['group_hr'];

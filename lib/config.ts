@@ -112,6 +112,8 @@ export interface SecretsConfig {
 }
 
 export interface ApiConfig {
+  /** Production mode (isProduction): the rules that differ in it, for the routes that apply them. */
+  production: boolean;
   host: string;
   port: number;
   publicUrl: string;
@@ -250,6 +252,7 @@ export function apiConfig(env: Env = process.env): ApiConfig {
   const port = int(env, 'PORT', 3000, 0, 65535);
   const host = str(env, 'HOST', '127.0.0.1');
   return {
+    production: isProduction(env),
     host,
     port,
     publicUrl: publicUrl(env),

@@ -3,6 +3,8 @@
  * input that must leave nothing behind.
  */
 import { interviewWorkflowId } from '../domain/interview';
+import { signatureHeader } from '../lib/secrets';
+import { buildApiApp } from './support/api-app';
 import { confirmedEvent, createTestTenant, postEvent, startHarness, type Harness, type TestTenant } from './support/harness';
 
 let h: Harness;
@@ -116,6 +118,42 @@ describe('bad requests get the right 4xx and leave no row behind', () => {
     expect(res.json().error.code).toBe('invalid_request');
     expect(res.json().error.message).toContain('data.candidate.phone');
     expect(await inboxRows()).toBe(before);
+  });
+
+  test.each([
+    'http://meet.example.test/join/1',
+    'javascript:alert(1)',
+    'ftp://meet.example.test/join/1',
+    'https://user:pass@meet.example.test/join/1',
+    'meet.example.test/join/1',
+  ])('a joinUrl that is not an absolute https URL (%s) is 400 naming data.joinUrl and leaves no row', async (joinUrl) => {
+    const before = await inboxRows();
+    const event = confirmedEvent();
+    event.data.joinUrl = joinUrl;
+    const res = await postEvent(h, tenant, event);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details[0].field).toBe('data.joinUrl');
+    expect(await inboxRows()).toBe(before);
+  });
+
+  test('a joinUrl over http to a loopback address is taken outside production and refused in production', async () => {
+    const event = confirmedEvent();
+    event.data.joinUrl = 'http://127.0.0.1:8080/join/1';
+    const production = await buildApiApp(h, { production: true });
+    try {
+      const raw = JSON.stringify(event);
+      const refused = await production.inject({
+        method: 'POST',
+        url: '/v1/events',
+        headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKeyId, 'x-signature': signatureHeader(tenant.apiSecret, raw) },
+        payload: raw,
+      });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json().error).toMatchObject({ message: expect.stringContaining('production'), details: [{ field: 'data.joinUrl' }] });
+    } finally {
+      await production.close();
+    }
+    expect((await postEvent(h, tenant, event)).statusCode).toBe(202);
   });
 
   test('a missing envelope field is 400 naming it', async () => {

@@ -96,7 +96,8 @@ describe('with sharing on (the default)', () => {
     expect(Date.parse(negative.expiresAt) - Date.parse(negative.classifiedAt)).toBeGreaterThanOrEqual(365 * 24 * 3600_000);
     const own = body.records.find((r: { classification: string }) => r.classification === 'UNREACHABLE');
     expect(own.interviewId).toBe(ids.s2Unreachable);
-    expect(body.matchedSubsidiaries).toBe(3);
+    // Its own subsidiary and the one whose record it sees; not subsidiary 3, whose force-majeure record it may not see.
+    expect(body.matchedSubsidiaries).toBe(2);
     for (const secret of ['Li Wei', '8613800138000', 'Example.test', 'example.test', 'called twice']) expect(res.body).not.toContain(secret);
   });
 
@@ -142,5 +143,17 @@ describe('with sharing off', () => {
     expect(seen(await lookup(await hrHeaders(h, group.groupId, 'hr', s2!.subsidiaryId), byPhone))).toEqual(['2:UNREACHABLE']);
     expect(seen(await lookup(await hrHeaders(h, group.groupId, 'hr', s3!.subsidiaryId), byPhone))).toEqual([]);
     expect(seen(await lookup(await hrHeaders(h, group.groupId, 'group_hr'), byPhone))).toEqual(['1:NO_REASON', '2:UNREACHABLE']);
+  });
+
+  test('the match count says only what the caller may see: its own subsidiary knowing the person, not that others do', async () => {
+    const [s1, , s3] = group.subsidiaries;
+    expect(await lookup(await hrHeaders(h, group.groupId, 'hr', s3!.subsidiaryId), byPhone)).toEqual({ matchedSubsidiaries: 1, records: [] });
+    expect((await lookup(await hrHeaders(h, group.groupId, 'hr', s1!.subsidiaryId), byPhone)).matchedSubsidiaries).toBe(1);
+    expect((await lookup(await hrHeaders(h, group.groupId, 'group_hr'), byPhone)).matchedSubsidiaries).toBe(3);
+    const audit = await h.prisma.auditEntry.findFirstOrThrow({
+      where: { groupId: group.groupId, subsidiaryId: s3!.subsidiaryId, action: 'candidate.attendance.lookup' },
+      orderBy: { at: 'desc' },
+    });
+    expect(audit.payload).toMatchObject({ matched: 1, shown: 0 });
   });
 });

@@ -47,8 +47,9 @@ test("erasure removes the person's data in every subsidiary, keeps records and c
   const subsidiaryIds = group.subsidiaries.map((s) => s.subsidiaryId);
   const report = () => computeNoShowReport(h.prisma, { subsidiaryIds, month, groupBy: ['subsidiary', 'reason'] });
 
-  // Only group HR may erase.
+  // Only group HR for the whole group may erase: not HR, not group HR narrowed to one subsidiary.
   expect((await erase(await hrHeaders(h, group.groupId, 'hr', s1!.subsidiaryId), { phone: PERSON.phone })).statusCode).toBe(403);
+  expect((await erase(await hrHeaders(h, group.groupId, 'group_hr', s1!.subsidiaryId), { phone: PERSON.phone })).statusCode).toBe(403);
   expect((await erase(groupHr, {})).statusCode).toBe(400);
 
   // The upcoming interview's workflow would still message her: refused, nothing erased.

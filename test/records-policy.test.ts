@@ -89,6 +89,16 @@ describe('changing the policy', () => {
     expect(await h.prisma.auditEntry.count({ where: { groupId: group.groupId, action: 'group.policy.update' } })).toBe(1);
   });
 
+  test('a group_hr token narrowed to a subsidiary may read the policy but not change it (403)', async () => {
+    const group = await createTestGroup(h, 2);
+    const narrowed = await hrHeaders(h, group.groupId, 'group_hr', group.subsidiaries[0]!.subsidiaryId);
+    expect((await h.app.inject({ method: 'GET', url: url(group.groupId), headers: narrowed })).statusCode).toBe(200);
+    const res = await h.app.inject({ method: 'PUT', url: url(group.groupId), headers: narrowed, payload: { ...DEFAULT_POLICY, shareAcrossSubsidiaries: false } });
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error.code).toBe('forbidden');
+    expect((await h.prisma.group.findUniqueOrThrow({ where: { id: group.groupId } })).policyVersion).toBe(1);
+  });
+
   test('If-Match with a stale version is refused with 412', async () => {
     const group = await createTestGroup(h, 1);
     const headers = await hrHeaders(h, group.groupId, 'group_hr');

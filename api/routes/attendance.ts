@@ -69,20 +69,24 @@ const attendanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const [group, own, candidates] = await Promise.all([
         prisma.group.findUnique({ where: { id: hr.groupId }, select: { policy: true } }),
         visibleSubsidiaryIds(prisma, hr),
-        prisma.candidate.findMany({ where: { ...match, subsidiary: { groupId: hr.groupId } }, select: { id: true } }),
+        prisma.candidate.findMany({ where: { ...match, subsidiary: { groupId: hr.groupId } }, select: { id: true, subsidiaryId: true } }),
       ]);
+      // That another subsidiary knows the person is itself something the caller may not see: a match
+      // counts in the caller's own scope, or where a record of it is shown.
+      const matchedIn = (shown: { interview: { subsidiaryId: string } }[]) =>
+        new Set([...candidates.map((c) => c.subsidiaryId).filter((s) => own.includes(s)), ...shown.map((r) => r.interview.subsidiaryId)]).size;
       // A look at a person's record is itself recorded: who looked, by which kind of contact, what they saw.
-      const audit = (shown: number) =>
+      const audit = (matched: number, shown: number) =>
         auditEntry(prisma, req, {
           actorType: 'hr',
           actorId: hr.sub,
           action: 'candidate.attendance.lookup',
           groupId: hr.groupId,
           subsidiaryId: hr.subsidiaryId ?? null,
-          payload: { by: req.query.phone !== undefined ? 'phone' : 'email', matched: candidates.length, shown },
+          payload: { by: req.query.phone !== undefined ? 'phone' : 'email', matched, shown },
         });
       if (!group || candidates.length === 0) {
-        await audit(0);
+        await audit(0, 0);
         return { matchedSubsidiaries: 0, records: [] };
       }
       const shared = resolvePolicy(group.policy).shareAcrossSubsidiaries;
@@ -125,9 +129,10 @@ const attendanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         return { sent, delivered, summary: delivered > 0 ? ('delivered' as const) : sent > 0 ? ('sent' as const) : ('none' as const) };
       };
 
-      await audit(records.length);
+      const matchedSubsidiaries = matchedIn(records);
+      await audit(matchedSubsidiaries, records.length);
       return {
-        matchedSubsidiaries: candidates.length,
+        matchedSubsidiaries,
         records: records.map((r) => ({
           recordId: r.id,
           classification: r.classification!,

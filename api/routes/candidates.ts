@@ -32,7 +32,7 @@ const candidatesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body: ErasureBody,
         response: { 200: ErasureResult, '4xx': ErrorBody },
       },
-      config: { hrRoles: GROUP_ADMIN_ROLES },
+      config: { hrRoles: GROUP_ADMIN_ROLES, groupWide: true },
     },
     async (req) => {
       const hr = req.hr!;

@@ -8,6 +8,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Prisma } from '../../lib/database';
 import { canonicalJson } from '../../domain/canonical-json';
 import { interviewWorkflowId } from '../../domain/interview';
+import { outboundUrlProblem } from '../../lib/outbound-url';
 import { ApiError } from '../errors';
 import { ErrorBody } from '../schemas/common';
 import { EventAccepted, EventEnvelope } from '../schemas/events';
@@ -125,6 +126,11 @@ const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     switch (event.type) {
       case 'interview.confirmed': {
         const { data } = event;
+        // Candidates open it from their reminders: the schema's pattern, plus what it cannot say (production, credentials).
+        const joinUrlProblem = outboundUrlProblem(data.joinUrl, { production: api.production });
+        if (joinUrlProblem) {
+          throw new ApiError(400, 'invalid_request', `data.joinUrl ${joinUrlProblem}`, [{ field: 'data.joinUrl', message: joinUrlProblem }]);
+        }
         if (Date.parse(data.startsAt) <= Date.now()) {
           throw new ApiError(400, 'invalid_request', 'data.startsAt must be in the future', [{ field: 'data.startsAt', message: 'must be in the future' }]);
         }

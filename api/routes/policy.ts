@@ -52,6 +52,7 @@ const etag = (version: number) => `"${version}"`;
 const policyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { prisma } = app.turnout;
   const config = { hrRoles: GROUP_ADMIN_ROLES };
+  const writeConfig = { ...config, groupWide: true as const };
 
   /** Another group's policy is not found, never shown. */
   function ensureOwnGroup(claims: HrClaims, groupId: string): void {
@@ -100,7 +101,7 @@ const policyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body: PolicyBody,
         response: { 200: PolicyView, '4xx': ErrorBody },
       },
-      config,
+      config: writeConfig,
     },
     async (req, reply) => {
       const hr = req.hr!;

@@ -7,13 +7,19 @@
  */
 import { Type, type Static, type TSchema, type TUnion } from '@sinclair/typebox';
 import type { CandidateActivityEventData, ConfirmedEventData } from '../../domain/platform-events';
+import { OUTBOUND_URL_PATTERN } from '../../lib/outbound-url';
 import { Id, Instant } from './common';
 
 export const ConfirmedData = Type.Object(
   {
     interviewId: Id,
     startsAt: Instant,
-    joinUrl: Type.String({ format: 'uri', maxLength: 2000 }),
+    joinUrl: Type.String({
+      format: 'uri',
+      maxLength: 2000,
+      pattern: OUTBOUND_URL_PATTERN,
+      description: 'an absolute https:// URL without credentials (http:// only to a loopback address, and only outside production)',
+    }),
     candidate: Type.Object(
       {
         id: Id,

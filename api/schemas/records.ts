@@ -80,8 +80,9 @@ export const ContactQuery = Type.Object(
 export type ContactQuery = Static<typeof ContactQuery>;
 
 export const AttendanceView = Type.Object({
-  /** How many candidate rows in the caller's group matched (one per subsidiary that knows the person). */
-  matchedSubsidiaries: Type.Integer(),
+  matchedSubsidiaries: Type.Integer({
+    description: 'How many subsidiaries the caller may see know the person: those of its own scope that do, and those whose records are shown',
+  }),
   records: Type.Array(
     Type.Object({
       recordId: Type.String(),

@@ -39,6 +39,11 @@ declare module 'fastify' {
     hrRoles?: readonly HrRole[];
     /** 'session': only the console session is accepted (GET /v1/session); default: a bearer token or the session. */
     hrAuthentication?: 'session';
+    /**
+     * The route changes the whole group (its policy, a person's data in every
+     * subsidiary): a token narrowed to one subsidiary is refused (403), whatever its role.
+     */
+    groupWide?: true;
   }
 }
 
@@ -115,8 +120,11 @@ const hrScope: FastifyPluginAsync = async (app) => {
     app.csrfProtection(req, reply, done);
   });
   app.addHook('preValidation', async (req) => {
-    const { role } = req.hr!;
+    const { role, subsidiaryId } = req.hr!;
     if (!req.routeOptions.config.hrRoles!.includes(role)) throw new ApiError(403, 'forbidden', `role ${role} may not do this`);
+    if (req.routeOptions.config.groupWide && subsidiaryId !== undefined) {
+      throw new ApiError(403, 'forbidden', 'this changes the whole group: a token narrowed to one subsidiary may not do it');
+    }
   });
 
   await app.register(interviewsRoutes);
