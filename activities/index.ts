@@ -8,12 +8,13 @@ import { createLifecycleActivities } from './lifecycle';
 import { createMessageActivities } from './messages';
 import { createRecordsActivities } from './records';
 import type { MessageTransport } from './messaging/transport';
+import type { ShortLinks } from '../lib/short-links';
 
 export interface ActivityDeps {
   prisma: PrismaClient;
   transport: MessageTransport;
-  /** The candidate's self-service link for an interview (signed, see lib/self-service-token.ts). */
-  selfServiceUrl: (interviewId: string) => string;
+  /** Where the short self-service links in messages point, and their key (lib/short-links.ts). */
+  links: ShortLinks;
   /** Hashes candidates' contact details for matching across subsidiaries: identityKey(masterKey) from domain/identity.ts. */
   identityKey: Buffer;
 }
@@ -22,6 +23,6 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createLifecycleActivities(deps.prisma, deps.identityKey),
     ...createRecordsActivities(deps.prisma, deps.identityKey),
-    ...createMessageActivities(deps.prisma, deps.transport, deps.selfServiceUrl),
+    ...createMessageActivities(deps.prisma, deps.transport, deps.links),
   };
 }

@@ -7,12 +7,10 @@ import { ApplicationFailure, log } from '@temporalio/activity';
 import type { Prisma, PrismaClient } from '../lib/database';
 import { candidateIdentity } from '../domain/identity';
 import { durationMs, resolvePolicy, type GroupPolicy } from '../domain/policy';
-import type { Actor, Classification, InterviewPlan, Status } from '../domain/interview';
+import { LATE_CANCEL_MS, type Actor, type Classification, type InterviewPlan, type Status } from '../domain/interview';
 import { appendEvidence } from '../domain/evidence';
 import type { CandidateActivityEventData, ConfirmedEventData } from '../domain/platform-events';
 
-/** A candidate's cancellation closer to the start than this leaves a LATE_CANCEL record (docs/state-machine.md). */
-const LATE_CANCEL_MS = 24 * 3600_000;
 
 export function planFromPolicy(interviewId: string, policy: GroupPolicy, channels: string[]): InterviewPlan {
   return {

@@ -49,6 +49,7 @@ import { ProviderError, type ProviderFailure } from './messaging/errors';
 import { quietHoursDecision } from './messaging/quiet-hours';
 import { renderMessage } from './messaging/templates';
 import { maskAddress, type MessageTransport, type OutgoingMessage, type SentMessage } from './messaging/transport';
+import { hashShortCode, shortLinkCode, shortLinkUrl, type ShortLinks } from '../lib/short-links';
 
 export interface SendMessageInput {
   interviewId: string;
@@ -124,8 +125,8 @@ async function untilWritten<T>(what: string, ids: Record<string, string>, stopBy
 export interface MessageDeps {
   prisma: PrismaClient;
   transport: MessageTransport;
-  /** The candidate's self-service link for an interview (signed, see lib/self-service-token.ts). */
-  selfServiceUrl: (interviewId: string) => string;
+  /** Where the candidate's short self-service links point, and the key their codes derive from (lib/short-links.ts). */
+  links: ShortLinks;
 }
 
 /**
@@ -295,9 +296,23 @@ export async function abandonMessage(prisma: PrismaClient, input: SendMessageInp
   });
 }
 
+/**
+ * The message's own short link to its interview and attempt (lib/short-links.ts):
+ * the same code on every retry of this notification, its hash stored once.
+ */
+async function messageLink(prisma: PrismaClient, links: ShortLinks, row: Pick<Notification, 'id' | 'interviewId' | 'attempt'>): Promise<string> {
+  const code = shortLinkCode(links.masterKey, row.id);
+  await prisma.selfServiceLink.upsert({
+    where: { codeHash: hashShortCode(code) },
+    create: { codeHash: hashShortCode(code), interviewId: row.interviewId, attempt: row.attempt, notificationId: row.id },
+    update: {},
+  });
+  return shortLinkUrl(links.publicUrl, code);
+}
+
 /** One message for one reminder point on one channel, at most once: the steps the header describes. */
 export async function sendMessage(deps: MessageDeps, input: SendMessageInput): Promise<SendResult> {
-  const { prisma, transport, selfServiceUrl } = deps;
+  const { prisma, transport, links } = deps;
   // Start-to-close counts from this attempt's start, which is about now, on this
   // process's clock (no skew with the server's). Not from currentAttemptScheduledTimestampMs:
   // on the rate-limited channel queues an attempt can wait minutes between being scheduled and starting.
@@ -315,6 +330,7 @@ export async function sendMessage(deps: MessageDeps, input: SendMessageInput): P
     where: { id: input.interviewId },
     include: { candidate: true, position: true },
   });
+  const selfServiceUrl = await messageLink(prisma, links, row);
   const rendered = renderMessage({
     point: input.point,
     candidateName: interview.candidate.name,
@@ -323,7 +339,7 @@ export async function sendMessage(deps: MessageDeps, input: SendMessageInput): P
     timezone: interview.candidate.timezone,
     locale: interview.candidate.locale,
     joinUrl: interview.joinUrl,
-    selfServiceUrl: selfServiceUrl(interview.id),
+    selfServiceUrl,
   });
   const outgoing: OutgoingMessage = {
     notificationId: row.id,
@@ -421,9 +437,9 @@ export async function planQuietHours(prisma: PrismaClient, input: PlanQuietHours
 export function createMessageActivities(
   prisma: PrismaClient,
   transport: MessageTransport,
-  selfServiceUrl: (interviewId: string) => string,
+  links: ShortLinks,
 ) {
-  const deps: MessageDeps = { prisma, transport, selfServiceUrl };
+  const deps: MessageDeps = { prisma, transport, links };
   return {
     sendMessage: (input: SendMessageInput) => sendMessage(deps, input),
     abandonMessage: (input: SendMessageInput) => abandonMessage(prisma, input),

@@ -39,6 +39,9 @@ export const awaitsClassification = (status: string): boolean => (AWAITING_CLASS
 export const isEnded = (status: string): boolean => (ENDED_STATUSES as readonly string[]).includes(status);
 export const isOpen = (status: string): boolean => (OPEN_STATUSES as readonly string[]).includes(status);
 
+/** A candidate's cancellation closer to the start than this leaves a LATE_CANCEL record (docs/state-machine.md). */
+export const LATE_CANCEL_MS = 24 * 3600_000;
+
 /** HR's classification of a record; what each means for the candidate: docs/classification.md. */
 export const CLASSIFICATIONS = ['FORCE_MAJEURE', 'UNREACHABLE', 'NO_REASON'] as const;
 export type Classification = (typeof CLASSIFICATIONS)[number];

@@ -12,6 +12,8 @@ export interface GroupPolicy {
   quietHours: { start: string; end: string } | null;
   selfService: { maxReschedules: number; cutoff: string };
   retention: { NO_REASON: string; UNREACHABLE: string };
+  /** How long after HR's classification the candidate's link still shows the record and lets them contest it. */
+  disputeWindow: string;
   shareAcrossSubsidiaries: boolean;
   channels: Channel[];
 }
@@ -23,6 +25,7 @@ export const DEFAULT_POLICY: GroupPolicy = {
   quietHours: { start: '22:00', end: '08:00' },
   selfService: { maxReschedules: 2, cutoff: 'PT2H' },
   retention: { NO_REASON: 'P1Y', UNREACHABLE: 'P90D' },
+  disputeWindow: 'P30D',
   shareAcrossSubsidiaries: true,
   channels: ['sms', 'email'],
 };
@@ -79,6 +82,9 @@ export function resolvePolicy(input: unknown, base: GroupPolicy = DEFAULT_POLICY
   const year = durationMs('P1Y', 'P1Y');
   if (noReason < year || noReason > 3 * year) throw new PolicyError('retention.NO_REASON', 'must be from P1Y to P3Y');
   durationMs(p.retention.UNREACHABLE, 'retention.UNREACHABLE');
+  if (typeof p.disputeWindow !== 'string') throw new PolicyError('disputeWindow', 'must be a duration string');
+  const disputeWindow = durationMs(p.disputeWindow, 'disputeWindow');
+  if (disputeWindow === 0 || disputeWindow > year) throw new PolicyError('disputeWindow', 'must be positive and at most P1Y');
   if (p.quietHours !== null) {
     if (typeof p.quietHours !== 'object' || !HH_MM.test(p.quietHours.start) || !HH_MM.test(p.quietHours.end)) {
       throw new PolicyError('quietHours', 'must be null or { start: "HH:MM", end: "HH:MM" }');
@@ -97,6 +103,7 @@ export function resolvePolicy(input: unknown, base: GroupPolicy = DEFAULT_POLICY
     quietHours: p.quietHours,
     selfService: { maxReschedules: p.selfService.maxReschedules, cutoff: p.selfService.cutoff },
     retention: { NO_REASON: p.retention.NO_REASON, UNREACHABLE: p.retention.UNREACHABLE },
+    disputeWindow: p.disputeWindow,
     shareAcrossSubsidiaries: p.shareAcrossSubsidiaries,
     channels: [...new Set(p.channels)],
   };

@@ -116,7 +116,7 @@ describe('sending through the providers', () => {
     const form = twilioApi.form(twilioReq!);
     expect(form).toMatchObject({ To: PHONE, MessagingServiceSid: twilioApi.messagingServiceSid, StatusCallback: `${STANDIN_CALLBACK_URL}?notification=${sms!.id}` });
     expect(form.Body).toContain('您的AI面试已确认');
-    expect(form.Body).toContain('/v1/self-service/');
+    expect(form.Body).toMatch(/\/s\/[A-Za-z0-9_-]{16}$/);
 
     expect(sendgridApi.sends()).toHaveLength(1);
     const mail = sendgridApi.json_(sendgridApi.sends()[0]!);

@@ -6,7 +6,6 @@
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { databaseConfig, loadOrExit, logLevel, providersConfig, publicUrl, secretsConfig, temporalConfig, workerTuning } from '../lib/config';
 import { identityKey } from '../domain/identity';
-import { issueSelfServiceToken } from '../lib/self-service-token';
 import { createPrisma } from '../lib/database';
 import { transportsFromConfig } from '../activities/messaging/providers';
 import { ensureMaintenanceSchedules } from './schedules';
@@ -40,7 +39,7 @@ async function main(): Promise<void> {
     {
       prisma,
       transport,
-      selfServiceUrl: (interviewId) => `${baseUrl}/v1/self-service/${issueSelfServiceToken(secrets.masterKey, interviewId)}`,
+      links: { publicUrl: baseUrl, masterKey: secrets.masterKey },
       identityKey: identityKey(secrets.masterKey),
     },
     { rates: providers.rates, tuning },

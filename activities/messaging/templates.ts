@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { localTime, pickLocale } from '../../domain/local-time';
 
 export interface MessageContext {
   point: string;
@@ -15,19 +15,6 @@ export interface MessageContext {
 export interface RenderedMessage {
   subject: string;
   body: string;
-}
-
-type Locale = 'en' | 'zh-CN';
-
-function pickLocale(locale: string | null): Locale {
-  return locale?.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en';
-}
-
-/** The interview time in the candidate's own time zone (UTC when unknown or invalid). */
-export function localTime(startsAt: Date, timezone: string | null, locale: Locale): string {
-  let dt = DateTime.fromJSDate(startsAt, { zone: timezone ?? 'UTC' });
-  if (!dt.isValid) dt = DateTime.fromJSDate(startsAt, { zone: 'UTC' });
-  return dt.setLocale(locale).toFormat(locale === 'zh-CN' ? 'yyyy年M月d日 HH:mm ZZZZ' : 'ccc d LLL yyyy, HH:mm ZZZZ');
 }
 
 export function renderMessage(ctx: MessageContext): RenderedMessage {

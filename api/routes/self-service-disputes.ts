@@ -9,16 +9,30 @@ import { Prisma } from '../../lib/database';
 import { appendEvidence } from '../../domain/evidence';
 import { auditEntry } from '../audit';
 import { ApiError } from '../errors';
+import type { LinkCaller } from '../scopes/link';
 import { ErrorBody, TokenParams } from '../schemas/common';
 import { DisputeBody, DisputeOpened, SelfServiceDisputeView } from '../schemas/records';
+
+/** A short link contests only within the policy's disputeWindow after the classification. */
+function withinWindow(link: LinkCaller): boolean {
+  return link.via === 'token' || (link.contestUntil !== null && Date.now() < link.contestUntil.getTime());
+}
 
 const selfServiceDisputesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { prisma } = app.turnout;
 
-  /** The record a candidate may contest: the interview's live NO_REASON record (at most one: it closed the interview). */
-  function contestable(interviewId: string) {
+  /**
+   * The record a candidate may contest: the interview's live NO_REASON record
+   * (at most one: it closed the interview); a short link's, only its own attempt's.
+   */
+  function contestable(link: LinkCaller) {
     return prisma.noShowRecord.findFirst({
-      where: { interviewId, sweptAt: null, OR: [{ classification: 'NO_REASON', expiresAt: { gt: new Date() } }, { dispute: { isNot: null } }] },
+      where: {
+        interviewId: link.interview.id,
+        ...(link.via === 'code' ? { attempt: link.attempt } : {}),
+        sweptAt: null,
+        OR: [{ classification: 'NO_REASON', expiresAt: { gt: new Date() } }, { dispute: { isNot: null } }],
+      },
       include: { dispute: true },
       orderBy: { attempt: 'desc' },
     });
@@ -28,11 +42,10 @@ const selfServiceDisputesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/self-service/:token/disputes',
     { schema: { tags: ['candidates'], summary: 'Whether this interview has a record the candidate may contest, and its dispute', params: TokenParams, response: { 200: SelfServiceDisputeView, '4xx': ErrorBody } } },
     async (req) => {
-      const iv = req.link!.interview;
-      const record = await contestable(iv.id);
+      const record = await contestable(req.link!);
       const d = record?.dispute ?? null;
       return {
-        canDispute: record !== null && record.classification === 'NO_REASON' && d === null,
+        canDispute: record !== null && record.classification === 'NO_REASON' && d === null && withinWindow(req.link!),
         record: record
           ? { date: record.scheduledStart.toISOString(), classification: record.classification!, expiresAt: record.expiresAt?.toISOString() ?? null }
           : null,
@@ -56,9 +69,12 @@ const selfServiceDisputesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (req, reply) => {
       const iv = req.link!.interview;
-      const record = await contestable(iv.id);
+      const record = await contestable(req.link!);
       if (!record || record.classification !== 'NO_REASON') {
         throw new ApiError(409, 'nothing_to_dispute', 'this interview has no record against you that can be contested');
+      }
+      if (!withinWindow(req.link!)) {
+        throw new ApiError(409, 'dispute_window_over', 'the time to contest this record through this link has passed');
       }
       if (record.dispute) {
         throw new ApiError(409, 'already_disputed', `this record has been contested already (${record.dispute.status.toLowerCase()})`, { status: record.dispute.status });

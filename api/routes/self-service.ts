@@ -4,19 +4,21 @@
  * the group policy's limits, which the workflow enforces.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { isUpcoming } from '../../domain/interview';
 import { resolvePolicy } from '../../domain/policy';
 import { auditedChange } from '../audit';
 import { changeAccepted } from '../interview-view';
 import { ApiError } from '../errors';
+import type { LinkCaller } from '../scopes/link';
 import { ErrorBody, TokenParams } from '../schemas/common';
 import { CancelBody, ChangeAccepted, SelfServiceRescheduleBody, SelfServiceView } from '../schemas/interviews';
 
 const selfServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { prisma, gateway } = app.turnout;
 
-  function ensureOpen(status: string) {
-    if (!isUpcoming(status)) {
+  /** A token opens the interview as it is now; a short link only the attempt it was sent for. */
+  function ensureOpen(link: LinkCaller) {
+    if (!link.canChange) {
+      const status = link.interview.status;
       throw new ApiError(409, 'interview_closed', `this interview can no longer be changed here (it is ${status.toLowerCase().replace('_', ' ')})`);
     }
   }
@@ -27,7 +29,7 @@ const selfServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req) => {
       const iv = req.link!.interview;
       const policy = resolvePolicy(iv.policy);
-      const open = isUpcoming(iv.status);
+      const open = req.link!.canChange;
       const state = open ? await gateway.state(iv.workflowId).catch(() => null) : null;
       return {
         interviewId: iv.externalId,
@@ -48,7 +50,7 @@ const selfServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { tags: ['candidates'], summary: 'Cancel, with a reason', params: TokenParams, body: CancelBody, response: { 202: ChangeAccepted, '4xx': ErrorBody, 503: ErrorBody } } },
     async (req, reply) => {
       const iv = req.link!.interview;
-      ensureOpen(iv.status);
+      ensureOpen(req.link!);
       const state = await auditedChange(prisma, req, candidateEntry(iv, 'cancel', { reason: req.body.reason }), (ref) =>
         gateway.cancel(iv.workflowId, { by: 'candidate', ref }),
       );
@@ -61,7 +63,7 @@ const selfServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { tags: ['candidates'], summary: 'Move the interview within the policy', params: TokenParams, body: SelfServiceRescheduleBody, response: { 202: ChangeAccepted, '4xx': ErrorBody, 503: ErrorBody } } },
     async (req, reply) => {
       const iv = req.link!.interview;
-      ensureOpen(iv.status);
+      ensureOpen(req.link!);
       const { startsAt } = req.body;
       const state = await auditedChange(prisma, req, candidateEntry(iv, 'reschedule', { startsAt }), (ref) =>
         gateway.reschedule(iv.workflowId, { startsAt, by: 'candidate', ref }),

@@ -36,6 +36,7 @@ export const PolicyBody = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    disputeWindow: Type.Optional(Type.String({ ...Duration, description: 'how long after classification the candidate may see and contest a record; positive, at most P1Y; default P30D' })),
     shareAcrossSubsidiaries: Type.Optional(Type.Boolean()),
     channels: Type.Optional(Type.Array(Type.Union([Type.Literal('sms'), Type.Literal('email')]), { minItems: 1, maxItems: 2, uniqueItems: true })),
   },
@@ -50,6 +51,7 @@ const PolicyShape = Type.Object({
   quietHours: Nullable(Type.Object({ start: Type.String(), end: Type.String() })),
   selfService: Type.Object({ maxReschedules: Type.Integer(), cutoff: Type.String() }),
   retention: Type.Object({ NO_REASON: Type.String(), UNREACHABLE: Type.String() }),
+  disputeWindow: Type.String(),
   shareAcrossSubsidiaries: Type.Boolean(),
   channels: Type.Array(Type.String()),
 });

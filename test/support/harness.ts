@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { apiConfig, databaseConfig, providerWebhooksConfig, secretsConfig, temporalConfig, type MessageRates, type SecretsConfig } from '../../lib/config';
 import { createPrisma, type PrismaClient } from '../../lib/database';
 import { signatureHeader } from '../../lib/secrets';
@@ -27,6 +28,8 @@ export interface Harness {
   secrets: SecretsConfig;
   /** Every message the worker's transport was asked to send, in order. */
   sent: OutgoingMessage[];
+  /** The public URL the messages' links start with: the app's own address when started with `listen`. */
+  publicUrl: string;
   close(): Promise<void>;
 }
 
@@ -51,7 +54,7 @@ function quietTemporalLogs(): void {
 }
 
 export async function startHarness(
-  opts: { worker?: boolean; transport?: MessageTransport; messageRates?: MessageRates } = {},
+  opts: { worker?: boolean; transport?: MessageTransport; messageRates?: MessageRates; listen?: boolean } = {},
 ): Promise<Harness> {
   quietTemporalLogs();
   const temporal = temporalConfig();
@@ -69,6 +72,12 @@ export async function startHarness(
     providerWebhooks: providerWebhooksConfig(),
   });
   const sent: OutgoingMessage[] = [];
+  let publicUrl = 'http://127.0.0.1';
+  if (opts.listen) {
+    // Before the worker starts: the links in its messages must reach this app (a browser follows them).
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    publicUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  }
   let stopWorker = async () => undefined as void;
   if (opts.worker !== false) {
     const bundlePath = process.env.TURNOUT_TEST_WORKFLOW_BUNDLE;
@@ -77,7 +86,7 @@ export async function startHarness(
       {
         prisma,
         transport: recordingTransport(sent, opts.transport),
-        selfServiceUrl: (interviewId) => `http://127.0.0.1/v1/self-service/${selfServiceToken(secrets, interviewId)}`,
+        links: { publicUrl, masterKey: secrets.masterKey },
         identityKey: identityKey(secrets.masterKey),
       },
       { bundle: bundlePath && existsSync(bundlePath) ? { codePath: bundlePath } : undefined, rates: opts.messageRates },
@@ -95,6 +104,7 @@ export async function startHarness(
     app,
     secrets,
     sent,
+    publicUrl,
     async close() {
       await app.close();
       await stopWorker();
