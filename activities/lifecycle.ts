@@ -8,7 +8,8 @@ import type { Prisma, PrismaClient } from '../lib/database';
 import { candidateIdentity } from '../domain/identity';
 import { durationMs, resolvePolicy, type GroupPolicy } from '../domain/policy';
 import { LATE_CANCEL_MS, type Actor, type Classification, type InterviewPlan, type Status } from '../domain/interview';
-import { appendEvidence } from '../domain/evidence';
+import { appendEvidence, type EvidenceEntry } from '../domain/evidence';
+import { recordLoginAfterDecision } from '../domain/logins';
 import type { CandidateActivityEventData, ConfirmedEventData } from '../domain/platform-events';
 
 
@@ -172,7 +173,15 @@ export async function recordPlatformEvidence(prisma: PrismaClient, input: Record
         key: `event:${event.eventId}`,
         kind: input.kind,
         at: new Date(input.at),
-        data: { attempt: input.attempt, eventId: event.eventId, reportedAt, ip: data.ip, userAgent: data.userAgent, minutesLate },
+        data: {
+          attempt: input.attempt,
+          eventId: event.eventId,
+          reportedAt,
+          receivedAt: event.receivedAt.toISOString(),
+          ip: data.ip,
+          userAgent: data.userAgent,
+          minutesLate,
+        },
       },
     ]),
   );
@@ -183,25 +192,71 @@ export interface RecordAttendanceInput {
   attempt: number;
   eventId: string;
   loginAt: string;
+  /** The login reached the workflow after this attempt's no-show was recorded: the no-show is withdrawn. */
+  withdrawsNoShow?: boolean;
   at: string;
 }
 
+/**
+ * The attendance, and, when the login that proves it arrived after the
+ * no-show was recorded, the no-show's withdrawal, in one transaction: the
+ * record is marked withdrawn with when the login happened and when Turnout
+ * received it, HR's open alerts for the attempt are resolved, and the
+ * interview becomes ATTENDED like any other attendance.
+ */
 export async function recordAttendance(prisma: PrismaClient, input: RecordAttendanceInput) {
   const event = await prisma.inboundEvent.findUniqueOrThrow({ where: { id: input.eventId } });
   const data = eventData<CandidateActivityEventData>(event.payload);
   const at = new Date(input.at);
+  const loginAt = new Date(input.loginAt);
   await prisma.$transaction(async (t) => {
-    await setStatus(t, input.interviewId, { status: 'ATTENDED', attendedAt: new Date(input.loginAt), outcome: 'ATTENDED', closedAt: at });
+    const withdrawal: EvidenceEntry[] = [];
+    if (input.withdrawsNoShow) {
+      const key = { interviewId_attempt: { interviewId: input.interviewId, attempt: input.attempt } };
+      await t.noShowRecord.update({ where: key, data: { withdrawnAt: at, loginAt, loginReceivedAt: event.receivedAt } });
+      const resolved = await t.hrAlert.updateMany({
+        where: { interviewId: input.interviewId, attempt: input.attempt, resolvedAt: null },
+        data: { resolvedAt: at },
+      });
+      withdrawal.push({
+        key: `${input.attempt}:NO_SHOW_WITHDRAWN`,
+        kind: 'NO_SHOW_WITHDRAWN',
+        at,
+        data: {
+          attempt: input.attempt,
+          eventId: event.eventId,
+          loginAt: input.loginAt,
+          receivedAt: event.receivedAt.toISOString(),
+          alertsResolved: resolved.count,
+        },
+      });
+    }
+    await setStatus(t, input.interviewId, { status: 'ATTENDED', attendedAt: loginAt, outcome: 'ATTENDED', closedAt: at });
     await appendEvidence(t, input.interviewId, [
       {
         key: `event:${event.eventId}`,
         kind: 'LOGIN',
         at,
-        data: { attempt: input.attempt, eventId: event.eventId, reportedAt: input.loginAt, ip: data.ip, userAgent: data.userAgent },
+        data: {
+          attempt: input.attempt,
+          eventId: event.eventId,
+          reportedAt: input.loginAt,
+          receivedAt: event.receivedAt.toISOString(),
+          ip: data.ip,
+          userAgent: data.userAgent,
+        },
       },
+      ...withdrawal,
       { key: `${input.attempt}:ATTENDED`, kind: 'ATTENDED', at, data: { attempt: input.attempt } },
     ]);
   });
+}
+
+export interface RecordLoginAfterDecisionInput {
+  interviewId: string;
+  attempt: number;
+  eventId: string;
+  at: string;
 }
 
 export interface RecordNoShowInput {
@@ -412,6 +467,7 @@ export function createLifecycleActivities(prisma: PrismaClient, identityKey: Buf
     recordStatus: (input: RecordStatusInput) => recordStatus(prisma, input),
     recordPlatformEvidence: (input: RecordPlatformEvidenceInput) => recordPlatformEvidence(prisma, input),
     recordAttendance: (input: RecordAttendanceInput) => recordAttendance(prisma, input),
+    recordLoginAfterDecision: (input: RecordLoginAfterDecisionInput) => recordLoginAfterDecision(prisma, input),
     recordNoShow: (input: RecordNoShowInput) => recordNoShow(prisma, input),
     alertHr: (input: AlertHrInput) => alertHr(prisma, input),
     recordReschedule: (input: RecordRescheduleInput) => recordReschedule(prisma, input),

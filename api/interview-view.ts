@@ -72,6 +72,8 @@ export async function interviewDetail(prisma: PrismaClient, gateway: InterviewGa
       note: r.note,
       expiresAt: r.expiresAt?.toISOString() ?? null,
       nextAttempt: r.nextAttempt,
+      lateInWindowLogin: r.loginAt ? { at: r.loginAt.toISOString(), receivedAt: r.loginReceivedAt?.toISOString() ?? null } : null,
+      withdrawnAt: r.withdrawnAt?.toISOString() ?? null,
     })),
     next: state?.next ?? null,
   };

@@ -99,9 +99,15 @@ export interface Correctness {
   /** Final, but not the state the events call for. */
   interviewsWrongState: number;
   wrongStateDetail: string[];
+  /** Candidates who never logged in (no login accepted): each should leave a standing no-show. */
   noShowsExpected: number;
+  /** No-show records that stand (not withdrawn). */
   noShowsRecorded: number;
-  /** Logins accepted after start + grace: ATTENDED or NO_SHOW with a LATE_LOGIN row are both right. */
+  /** No-shows recorded and then withdrawn by a login whose own time was inside the window. */
+  noShowsWithdrawn: number;
+  /** Logins whose own time (`at`) was inside the window but that the API accepted only after start + grace (held back by a fault). */
+  loginsDeliveredAfterGrace: number;
+  /** Logins whose own time (`at`) was after start + grace: NO_SHOW with a LATE_LOGIN row is right. */
   lateLogins: number;
   /** Accepted events that left no trace (an interview, a LOGIN or LATE_LOGIN row). */
   eventsLost: number;
@@ -127,16 +133,22 @@ export interface Outcome {
   interviews: Array<{ externalId: string; workflowId: string; status: string; path: 'attended' | 'no-show' | 'other'; startsAt: number }>;
 }
 
-/** Counts what is final now: ATTENDED rows plus no-show records, for the run's interviews. */
-export async function countFinal(databaseUrl: string, subsidiaryId: string, runId: string): Promise<number> {
+/**
+ * Counts what is final now, for the run's interviews: ATTENDED rows, and
+ * no-show records of interviews whose candidate did not log in inside the
+ * window (`attending`: the platform's ids of those who did, which only
+ * ATTENDED finishes, a withdrawn no-show included).
+ */
+export async function countFinal(databaseUrl: string, subsidiaryId: string, runId: string, attending: string[] = []): Promise<number> {
   const db = new PgClient(poolConfigFromUrl(databaseUrl));
   await db.connect();
   try {
     const r = await db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM "Interview" i
         WHERE i."subsidiaryId" = $1 AND i."externalId" LIKE $2
-          AND (i.status = 'ATTENDED' OR EXISTS (SELECT 1 FROM "NoShowRecord" r WHERE r."interviewId" = i.id))`,
-      [subsidiaryId, `${runId}-%`],
+          AND (i.status = 'ATTENDED'
+               OR (i."externalId" <> ALL($3::text[]) AND EXISTS (SELECT 1 FROM "NoShowRecord" r WHERE r."interviewId" = i.id)))`,
+      [subsidiaryId, `${runId}-%`, attending],
     );
     return r.rows[0]!.n;
   } finally {
@@ -164,7 +176,7 @@ export async function measure(args: {
   await db.connect();
   let interviews: InterviewRow[];
   let notifications: NotificationRow[];
-  let records: Array<{ interviewId: string; detectedAt: Date; committedAt: Date | null }>;
+  let records: Array<{ interviewId: string; detectedAt: Date; committedAt: Date | null; withdrawn: boolean }>;
   let evidence: Array<{ interviewId: string; kind: string }>;
   try {
     const like = `${run.runId}-%`;
@@ -183,7 +195,7 @@ export async function measure(args: {
     ).rows;
     records = (
       await db.query(
-        `SELECT r."interviewId", r."detectedAt",
+        `SELECT r."interviewId", r."detectedAt", r."withdrawnAt" IS NOT NULL AS withdrawn,
                 (SELECT e."recordedAt" FROM "Evidence" e WHERE e."interviewId" = r."interviewId" AND e.kind = 'NO_SHOW_RECORDED' LIMIT 1) AS "committedAt"
            FROM "NoShowRecord" r JOIN "Interview" i ON i.id = r."interviewId"
           WHERE i."subsidiaryId" = $1 AND i."externalId" LIKE $2 AND r.kind = 'NO_SHOW'`,
@@ -203,7 +215,8 @@ export async function measure(args: {
 
   const byExternal = new Map(interviews.map((i) => [i.externalId, i]));
   const byNotification = new Map(notifications.map((n) => [n.id, n]));
-  const recordByInterview = new Map(records.map((r) => [r.interviewId, r]));
+  // A withdrawn no-show (an in-window login arrived after it) is no no-show; it shows in noShowsWithdrawn.
+  const recordByInterview = new Map(records.filter((r) => !r.withdrawn).map((r) => [r.interviewId, r]));
   const loginEvidence = new Set(evidence.map((e) => `${e.interviewId}:${e.kind}`));
 
   // ---- messages the stand-ins accepted ------------------------------------------
@@ -262,7 +275,9 @@ export async function measure(args: {
     interviewsWrongState: 0,
     wrongStateDetail: [],
     noShowsExpected: 0,
-    noShowsRecorded: records.length,
+    noShowsRecorded: records.filter((r) => !r.withdrawn).length,
+    noShowsWithdrawn: records.filter((r) => r.withdrawn).length,
+    loginsDeliveredAfterGrace: 0,
     lateLogins: 0,
     eventsLost: 0,
     eventsLostDetail: [],
@@ -330,9 +345,11 @@ export async function measure(args: {
       }
     }
 
-    // The final state the events call for.
+    // The final state the events call for, judged as the product must judge it: by when the
+    // login happened (its `at`, the planned moment the workload reports), not when it got through.
     const login = logins.get(p.index);
     const loginAccepted = login?.acceptedAt;
+    const loginAt = login?.plannedAt;
     const final = row.status === 'ATTENDED' || record !== undefined;
     let path: 'attended' | 'no-show' | 'other' = row.status === 'ATTENDED' ? 'attended' : record ? 'no-show' : 'other';
     if (!final) {
@@ -343,10 +360,13 @@ export async function measure(args: {
         c.interviewsWrongState++;
         c.wrongStateDetail.push(`${p.interviewId}: ${row.status}, expected NO_SHOW (no login accepted)`);
       }
-    } else if (loginAccepted <= deadline) {
+    } else if (loginAt! <= deadline) {
+      if (loginAccepted > deadline) c.loginsDeliveredAfterGrace++;
       if (row.status !== 'ATTENDED') {
         c.interviewsWrongState++;
-        c.wrongStateDetail.push(`${p.interviewId}: ${row.status}, expected ATTENDED (login accepted ${loginAccepted - startsAt} ms after the start)`);
+        c.wrongStateDetail.push(
+          `${p.interviewId}: ${row.status}, expected ATTENDED (login at ${loginAt! - startsAt} ms after the start, accepted ${loginAccepted - startsAt} ms after it)`,
+        );
       }
     } else {
       c.lateLogins++;

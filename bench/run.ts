@@ -21,6 +21,7 @@ import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { TEMPORAL_CLI_VERSION } from '../dev/temporal-cli';
+import { durationMs } from '../domain/policy';
 import { countFinal, historyFigures, measure, workflowDescriber, type BenchPolicy, type HistoryFigures, type Outcome } from './measure';
 import { ProcessSampler, type ProcessFigures } from './sampler';
 import { BenchStack } from './stack';
@@ -58,9 +59,14 @@ export function parseEnvPairs(pairs: string[] | undefined): Record<string, strin
 /** Polls until every accepted interview is final, or the deadline passes. */
 export async function waitForFinal(stack: BenchStack, run: WorkloadRun, deadline: number, progress: () => string): Promise<void> {
   let lastPrint = 0;
+  const graceMs = durationMs(BENCH_POLICY.grace, 'grace');
   for (;;) {
     const accepted = run.confirmations.filter((c) => c.acceptedAt !== undefined).length;
-    const final = await countFinal(stack.databaseUrl, stack.tenant.subsidiaryId, run.runId).catch(() => -1);
+    // Candidates whose login (by its own time) was inside the window: only ATTENDED is final for them.
+    const attending = run.logins
+      .filter((l) => l.acceptedAt !== undefined && l.plannedAt <= run.t0 + run.plan[l.index]!.startOffsetMs + graceMs)
+      .map((l) => run.plan[l.index]!.interviewId);
+    const final = await countFinal(stack.databaseUrl, stack.tenant.subsidiaryId, run.runId, attending).catch(() => -1);
     if (Date.now() - lastPrint > 10_000) {
       log(`  ${progress()} final ${final}/${accepted}`);
       lastPrint = Date.now();
@@ -167,8 +173,10 @@ function printFigures(o: Outcome, h: HistoryFigures | undefined, procs: Record<s
         ['interviews lost (not final, no running workflow)', c.interviewsLost],
         ['interviews in the wrong final state', c.interviewsWrongState],
         ['accepted events lost', c.eventsLost],
-        ['no-shows expected / recorded', `${c.noShowsExpected} / ${c.noShowsRecorded}`],
-        ['logins accepted after start + grace', c.lateLogins],
+        ['never logged in / no-shows recorded', `${c.noShowsExpected} / ${c.noShowsRecorded}`],
+        ['no-shows withdrawn (in-window login delivered late)', c.noShowsWithdrawn],
+        ['in-window logins accepted after start + grace', c.loginsDeliveredAfterGrace],
+        ['logins after start + grace (by their own time)', c.lateLogins],
         ['final states', Object.entries(c.finalStates).map(([k, v]) => `${k} ${v}`).join(', ')],
       ],
     ),

@@ -161,6 +161,7 @@ export function noShowReportSql(input: { subsidiaryIds: string[]; month: string;
              COALESCE(r.classification::text, 'UNCLASSIFIED')
       FROM "NoShowRecord" r JOIN "Interview" i ON i.id = r."interviewId"
       WHERE i."subsidiaryId" = ANY(${ids}::uuid[]) AND r."scheduledStart" >= ${from} AND r."scheduledStart" < ${to}
+        AND r."withdrawnAt" IS NULL
     )
     SELECT ${Prisma.raw(columns.length ? `${columns.join(', ')},` : '')}
            ${Prisma.raw(totalFlag)} AS "isTotal",

@@ -68,7 +68,8 @@ function reschedule(headers: Record<string, string>, id: string, startsAt: Date)
 describe('after a no-show', () => {
   test('HR classifies it NO_REASON: the interview closes and the record becomes negative until it expires', async () => {
     const tenant = await createTestTenant(h, FAST_POLICY);
-    const { id, externalId } = await confirm(tenant, seconds(2));
+    // The file's first request warms the app up: a start a few seconds out stays in the future under load.
+    const { id, externalId } = await confirm(tenant, seconds(5));
     await waitForStatus(id, 'NO_SHOW');
     const headers = await hr(tenant);
 
@@ -133,16 +134,16 @@ describe('after a no-show', () => {
     expect((await trail(id)).at(-1)?.kind).toBe('CLOSED_UNANNOTATED');
   }, 40_000);
 
-  test('a login after the no-show is kept as evidence with how late it was, and the record stays', async () => {
+  test('a login whose own time is after start + grace is kept as evidence with how late it was, and the record stays', async () => {
     const tenant = await createTestTenant(h, FAST_POLICY);
     const startsAt = seconds(2);
     const { id, externalId } = await confirm(tenant, startsAt);
     await waitForStatus(id, 'NO_SHOW');
-    const lateAt = new Date(startsAt.getTime() + 22 * 60_000); // as the platform reports it
+    const lateAt = new Date(); // as the platform reports it: after start + grace
     const res = await postEvent(h, tenant, candidateEvent('candidate.logged_in', externalId, lateAt));
     expect(res.statusCode).toBe(202);
     const late = await eventually(async () => (await h.prisma.evidence.findFirst({ where: { interviewId: id, kind: 'LATE_LOGIN' } })) ?? undefined, 10_000, 'LATE_LOGIN');
-    expect(late.data).toMatchObject({ minutesLate: 22 });
+    expect(late.data).toMatchObject({ reportedAt: lateAt.toISOString(), minutesLate: Math.round((lateAt.getTime() - startsAt.getTime()) / 60_000) });
     expect((await h.prisma.interview.findUniqueOrThrow({ where: { id } })).status).toBe('NO_SHOW');
     await trail(id);
   }, 40_000);

@@ -36,6 +36,7 @@ const REQUIRED = [
   'cancel-early',
   'cancel-late',
   'annotation-expired',
+  'no-show-withdrawn',
   // the notification rules
   'sms-rejected-fallback',
   'provider-down-until-start',
@@ -69,6 +70,7 @@ const PATH_STEPS: Record<string, (string | RegExp)[]> = {
   'cancel-early': ['local:acceptConfirmation', 'sendMessage(confirmation/sms)', 'update:cancel', 'local:recordCancellation'],
   'cancel-late': ['update:cancel', 'local:recordCancellation', 'local:recordNoShow', 'local:alertHr', 'update:annotate', 'local:recordAnnotation'],
   'annotation-expired': ['local:recordNoShow', 'local:alertHr', 'timer', 'local:alertHr', 'timer', 'local:closeUnannotated'],
+  'no-show-withdrawn': ['local:recordStatus', 'local:recordNoShow', 'local:alertHr', 'signal:candidateLoggedIn', 'local:recordAttendance'],
   'sms-rejected-fallback': ['sendMessage(confirmation/sms)', 'sendMessage(confirmation/email<-sms)', 'signal:candidateLoggedIn', 'local:recordAttendance'],
   'provider-down-until-start': [
     'sendMessage(confirmation/sms)',

@@ -27,12 +27,18 @@ export interface CarriedState {
   /** Reminders still due, planned when the start was last set. */
   pending: { point: string; dueAt: number }[];
   selfReschedules: number;
+  /**
+   * The end of the previous attempt's window (its start + grace), once a
+   * reschedule after a no-show or late cancel began this attempt: a login at
+   * or before it belongs to that attempt, not this one.
+   */
+  previousWindowEnd?: string;
 }
 
 export interface EventRef {
   /** The inbox row id of the platform event. */
   eventId: string;
-  /** When the platform says it happened. */
+  /** When the platform says it happened: what a login is judged by, whenever it arrives. */
   at: string;
 }
 

@@ -12,15 +12,18 @@
  *                  reschedule ─► SCHEDULED, same attempt, reminders re-planned
  *                  cancel ─► CANCELLED, or LATE_CANCELLED (the candidate's, < 24 h ahead: a record, HR alerted)
  *   NO_SHOW, LATE_CANCELLED (awaiting HR's classification)
+ *                  a login whose own time lay inside the window (NO_SHOW only) ─► ATTENDED, the no-show withdrawn
  *                  annotate ─► CLOSED
  *                  annotation window elapsed (HR reminded once before) ─► CLOSED (UNANNOTATED)
  *                  reschedule ─► SCHEDULED, next attempt: continue-as-new, the record stays
  *   ATTENDED       attendance recorded ─► ends
  *   CANCELLED, CLOSED ─► ends
  *
- * A login counts while SCHEDULED or IN_WINDOW, even after the grace period
- * until the no-show is recorded; after that it is evidence only. The rules in
- * full: docs/state-machine.md.
+ * A login is judged by its own time (`at`), not by when it arrives: one at or
+ * before start + grace is attendance, and withdraws a no-show recorded while
+ * it was on its way (an outage); once HR has classified the record it is
+ * evidence HR is alerted to. A login after start + grace is evidence of a late
+ * login. The rules in full: docs/state-machine.md.
  *
  * Deterministic code only: time is workflow time (Date.now() inside a workflow
  * is replay-safe), every side effect is an activity, and the history carries
@@ -101,10 +104,12 @@ const sendsOn = (channel: string, deadlineMs: number) =>
     taskQueue: channelTaskQueue(workflowInfo().taskQueue, channel),
   });
 
-type Request =
-  | { kind: 'reschedule'; req: RescheduleRequest; done: boolean }
-  | { kind: 'cancel'; req: CancelRequest; done: boolean }
-  | { kind: 'annotate'; req: AnnotateRequest; done: boolean };
+/** A validated change waiting for the run loop; `refused` says why it no longer applies once the loop got to it. */
+type Request = (
+  | { kind: 'reschedule'; req: RescheduleRequest }
+  | { kind: 'cancel'; req: CancelRequest }
+  | { kind: 'annotate'; req: AnnotateRequest }
+) & { done: boolean; refused?: string };
 
 /** What a wait ended on: its deadline, the candidate's login, or a request from outside. */
 type Wake = 'deadline' | 'login' | 'request';
@@ -121,7 +126,11 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
   let sentPoints: string[] = input.carried?.sentPoints ?? [];
   let pending: ReminderPoint[] = input.carried?.pending ?? [];
   let selfReschedules = input.carried?.selfReschedules ?? 0;
+  let previousWindowEnd = input.carried?.previousWindowEnd ? Date.parse(input.carried.previousWindowEnd) : -Infinity;
+  /** A login that is this attempt's attendance; the run loop records it. */
   let login: EventRef | null = null;
+  /** The attendance arrived after the no-show was recorded: the no-show is withdrawn. */
+  let withdrawsNoShow = false;
   let request: Request | null = null;
   let next: InterviewState['next'] = null;
 
@@ -144,9 +153,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
     setCurrentDetails(`${status} · attempt ${attempt} · next: ${step}${at === null ? '' : ` at ${next.at}`}`);
   };
 
-  /** Until the no-show is recorded, a login is attendance; after it, evidence. */
-  const loginCounts = () => isUpcoming(status);
-  const wakeReason = (): Wake => (login !== null && loginCounts() ? 'login' : request !== null ? 'request' : 'deadline');
+  const wakeReason = (): Wake => (login !== null ? 'login' : request !== null ? 'request' : 'deadline');
 
   /** Waits until `at` (workflow time), or until the candidate logs in or a request arrives, whichever comes first. */
   const waitUntil = async (at: number): Promise<Wake> => {
@@ -159,15 +166,29 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
 
   setHandler(stateQuery, state);
 
+  // A login is judged by when it happened, not by when Turnout heard of it: an
+  // outage that held it back must not turn attendance into a no-show.
   setHandler(loggedInSignal, async (ref) => {
-    if (loginCounts()) {
-      login ??= ref; // the run loop records attendance
+    await condition(() => plan !== undefined);
+    const loginAt = Date.parse(ref.at);
+    const evidence = { interviewId: plan!.interviewId, attempt, eventId: ref.eventId };
+    if (loginAt <= previousWindowEnd) {
+      // Inside an earlier attempt's window, whose record HR has acted on (a reschedule): evidence, HR alerted.
+      await db.recordLoginAfterDecision({ ...evidence, at: nowIso() });
       return;
     }
-    // After a no-show (or any end) a login is kept as evidence and shown to HR,
-    // never silently undoing the record.
-    await condition(() => plan !== undefined);
-    await db.recordPlatformEvidence({ interviewId: plan!.interviewId, attempt, eventId: ref.eventId, kind: 'LATE_LOGIN', at: nowIso() });
+    const inWindow = loginAt <= startsAt + plan!.graceMs;
+    if (inWindow && (isUpcoming(status) || status === 'NO_SHOW')) {
+      login ??= ref; // the run loop records attendance, withdrawing a no-show recorded meanwhile
+      return;
+    }
+    if (inWindow && status === 'CLOSED') {
+      // HR has classified the record: nothing changes by itself; HR is alerted.
+      await db.recordLoginAfterDecision({ ...evidence, at: nowIso() });
+      return;
+    }
+    // After start + grace a login is evidence of a late login, never attendance.
+    await db.recordPlatformEvidence({ ...evidence, kind: inWindow ? 'LOGIN' : 'LATE_LOGIN', at: nowIso() });
   });
 
   setHandler(linkClickedSignal, async (ref) => {
@@ -188,6 +209,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
   const submit = async (r: Request): Promise<InterviewState> => {
     request = r;
     await condition(() => r.done);
+    if (r.refused !== undefined) reject(r.refused);
     return state();
   };
 
@@ -327,6 +349,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
       // The record of the missed attempt stays, linked to the next one.
       attempt += 1;
       sentPoints = [];
+      previousWindowEnd = from + plan!.graceMs;
     }
     if (req.by === 'candidate') selfReschedules += 1;
     startsAt = to;
@@ -389,6 +412,14 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
     return after;
   };
 
+  /** A request validated while the interview was open, overtaken by a login the loop took first, is answered with a refusal. */
+  const refusePending = () => {
+    if (request === null) return;
+    request.refused = `this interview is ${status} and accepts no more changes`;
+    request.done = true;
+    request = null;
+  };
+
   const carry = (): CarriedState => ({
     plan: plan!,
     attempt,
@@ -396,6 +427,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
     sentPoints,
     pending,
     selfReschedules,
+    ...(previousWindowEnd === -Infinity ? {} : { previousWindowEnd: new Date(previousWindowEnd).toISOString() }),
   });
 
   /** Ends this run and starts the next from the carried state. */
@@ -408,6 +440,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
   /** A wait ended early: a login makes the interview ATTENDED; a request is applied. */
   const onWake = async (w: Exclude<Wake, 'deadline'>) => {
     if (w === 'login') {
+      withdrawsNoShow = status === 'NO_SHOW';
       setStatus('ATTENDED');
       return;
     }
@@ -504,8 +537,9 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
 
     // ATTENDED, CANCELLED or CLOSED: the interview has ended (an attendance is recorded first).
     next = null;
+    refusePending();
     if (status === 'ATTENDED') {
-      await db.recordAttendance({ interviewId: plan.interviewId, attempt, eventId: login!.eventId, loginAt: login!.at, at: nowIso() });
+      await db.recordAttendance({ interviewId: plan.interviewId, attempt, eventId: login!.eventId, loginAt: login!.at, withdrawsNoShow, at: nowIso() });
     }
     await condition(allHandlersFinished);
     return status;

@@ -99,6 +99,7 @@ const attendanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         where: {
           interview: { candidateId: { in: candidates.map((c) => c.id) } },
           sweptAt: null,
+          withdrawnAt: null,
           expiresAt: { gt: now },
           OR: visible,
         },
@@ -145,6 +146,7 @@ const attendanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
           interviewId: own.includes(r.interview.subsidiaryId) ? r.interview.externalId : null,
           reminders: reminders(r),
           dispute: r.dispute ? { status: r.dispute.status, openedAt: r.dispute.openedAt.toISOString() } : null,
+          lateInWindowLogin: r.loginAt ? { at: r.loginAt.toISOString(), receivedAt: r.loginReceivedAt?.toISOString() ?? null } : null,
         })),
       };
     },

@@ -8,6 +8,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Prisma } from '../../lib/database';
 import { canonicalJson } from '../../domain/canonical-json';
 import { interviewWorkflowId } from '../../domain/interview';
+import { eventTimeProblem, recordLoginAfterDecision } from '../../domain/logins';
 import { outboundUrlProblem } from '../../lib/outbound-url';
 import { ApiError } from '../errors';
 import { ErrorBody } from '../schemas/common';
@@ -119,6 +120,24 @@ const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return row?.status ?? 'SCHEDULED';
   }
 
+  /** What happened is judged by its own time, so that time must be believable (domain/logins.ts). */
+  function checkEventTime(at: string): void {
+    const problem = eventTimeProblem(at, Date.now());
+    if (problem) throw new ApiError(400, 'invalid_request', `data.at ${problem}`, [{ field: 'data.at', message: problem }]);
+  }
+
+  /**
+   * A login for an interview whose workflow has completed after HR decided
+   * its record: when its `at` lay inside that attempt's window it is evidence
+   * HR is alerted to, written here since no workflow is left to write it (and
+   * none decides anything on it). False for anything else (the 409 stands).
+   */
+  async function loginAfterClose(workflowId: string, inboxId: string): Promise<boolean> {
+    const iv = await prisma.interview.findUnique({ where: { workflowId }, select: { id: true, status: true, attempt: true } });
+    if (iv?.status !== 'CLOSED') return false;
+    return (await recordLoginAfterDecision(prisma, { interviewId: iv.id, attempt: iv.attempt, eventId: inboxId, at: new Date().toISOString() })) !== null;
+  }
+
   async function dispatch(caller: PlatformCaller, event: EventEnvelope, inboxId: string): Promise<EventAccepted> {
     const { interviewId } = event.data;
     const workflowId = interviewWorkflowId(caller.subsidiaryId, interviewId);
@@ -146,9 +165,16 @@ const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         return answer(started.status);
       }
       case 'candidate.logged_in':
-        await gateway.loggedIn(workflowId, { eventId: inboxId, at: event.data.at });
+        checkEventTime(event.data.at);
+        try {
+          await gateway.loggedIn(workflowId, { eventId: inboxId, at: event.data.at });
+        } catch (err) {
+          if (!(err instanceof ApiError && err.code === 'interview_closed') || !(await loginAfterClose(workflowId, inboxId))) throw err;
+          return answer('CLOSED');
+        }
         return answer(await recordedStatus(workflowId));
       case 'candidate.link_clicked':
+        checkEventTime(event.data.at);
         await gateway.linkClicked(workflowId, { eventId: inboxId, at: event.data.at });
         return answer(await recordedStatus(workflowId));
       case 'interview.rescheduled': {

@@ -101,6 +101,13 @@ export const InterviewDetail = Type.Object({
       note: Nullable(Type.String()),
       expiresAt: Nullable(Type.String()),
       nextAttempt: Nullable(Type.Integer()),
+      lateInWindowLogin: Nullable(
+        Type.Object(
+          { at: Type.String(), receivedAt: Nullable(Type.String()) },
+          { description: 'A login whose own time lay inside the window but that reached Turnout after the no-show was recorded: when it happened, when Turnout received it.' },
+        ),
+      ),
+      withdrawnAt: Nullable(Type.String({ description: 'Set when that login arrived before HR classified the record: the no-show was withdrawn and counts nowhere.' })),
     }),
   ),
   next: Nullable(Type.Object({ step: Type.String(), at: Nullable(Type.String()) })),

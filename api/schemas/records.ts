@@ -104,6 +104,8 @@ export const AttendanceView = Type.Object({
         summary: Type.Union([Type.Literal('delivered'), Type.Literal('sent'), Type.Literal('none')]),
       }),
       dispute: Nullable(Type.Object({ status: Type.String(), openedAt: Type.String() })),
+      /** A login whose own time lay inside the window, received after HR had decided the record: HR was alerted to reclassify. */
+      lateInWindowLogin: Nullable(Type.Object({ at: Type.String(), receivedAt: Nullable(Type.String()) })),
     }),
   ),
 });

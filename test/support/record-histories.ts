@@ -81,6 +81,8 @@ export const LIFECYCLE_PATHS = [
   'cancel-early',
   'cancel-late',
   'annotation-expired',
+  /** The login reaches the workflow after the no-show was recorded, its own time inside the window: withdrawn. */
+  'no-show-withdrawn',
 ] as const;
 
 /** Paths through the notification rules: fallback, the message deadline, receipts, quiet hours. */
@@ -521,6 +523,30 @@ class Recorder {
     return done;
   }
 
+  async noShowWithdrawn(): Promise<PathResult> {
+    const tenant = await createTestTenant(this.h, FAST_POLICY);
+    const path = 'no-show-withdrawn';
+    const startsAt = at(6000);
+    const { interviewId, workflowId } = await this.confirm(tenant, path, startsAt, ['sms']);
+    await this.waitForStatus(workflowId, 'NO_SHOW');
+    await eventually(
+      async () => ((await this.h.prisma.hrAlert.count({ where: { interview: { workflowId }, kind: 'NO_SHOW' } })) ? true : undefined),
+      20_000,
+      `${path}: the no-show alert`,
+    );
+    // As a platform delivers it after an outage: the login happened one second after the start.
+    await this.event(tenant, path, candidateEvent('candidate.logged_in', interviewId, new Date(startsAt.getTime() + 1000)));
+    const done = await this.finish(path, workflowId);
+    await this.expectDb(path, async () => {
+      const interview = await this.h.prisma.interview.findUniqueOrThrow({ where: { workflowId } });
+      const record = await this.h.prisma.noShowRecord.findUnique({ where: { interviewId_attempt: { interviewId: interview.id, attempt: 1 } } });
+      if (!record?.withdrawnAt) return 'the no-show record was not withdrawn';
+      const open = await this.h.prisma.hrAlert.count({ where: { interviewId: interview.id, resolvedAt: null } });
+      return open === 0 ? undefined : `${open} HR alert(s) left unresolved`;
+    });
+    return done;
+  }
+
   // ---- paths through the notification rules -----------------------------------------
 
   async smsRejectedFallback(): Promise<PathResult> {
@@ -683,6 +709,7 @@ const EXPECTED_RESULT: Record<PathName, Status> = {
   'cancel-early': 'CANCELLED',
   'cancel-late': 'CLOSED',
   'annotation-expired': 'CLOSED',
+  'no-show-withdrawn': 'ATTENDED',
   'sms-rejected-fallback': 'ATTENDED',
   'provider-down-until-start': 'CLOSED',
   'bounce-fallback': 'ATTENDED',
@@ -807,6 +834,7 @@ async function main(): Promise<void> {
       'cancel-early': () => r.cancelEarly(),
       'cancel-late': () => r.cancelLate(),
       'annotation-expired': () => r.annotationExpired(),
+      'no-show-withdrawn': () => r.noShowWithdrawn(),
       'sms-rejected-fallback': () => r.smsRejectedFallback(),
       'provider-down-until-start': () => r.providerDownUntilStart(),
       'bounce-fallback': () => r.bounceFallback(),
