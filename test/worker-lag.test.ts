@@ -67,3 +67,25 @@ test('a confirmation a worker takes up only after the start sends nothing: each 
   const abandoned = await w.prisma.evidence.findMany({ where: { interviewId: interview.id, kind: 'MESSAGE_ABANDONED' } });
   expect(abandoned.map((e) => (e.data as { channel: string }).channel).sort()).toEqual(['email', 'sms']);
 }, 40_000);
+
+test("a platform's retry refused with a 4xx keeps the inbox row an earlier request created: the workflow that request started still reads it", async () => {
+  const tenant = await createTestTenant(api, { ...LAG_POLICY, reminderOffsets: [] });
+  const startsAt = new Date(Date.now() + 4_000);
+  const event = confirmedEvent({ startsAt });
+  expect((await postEvent(api, tenant, event)).statusCode).toBe(202);
+  // As a request leaves it whose workflow start reached Temporal but whose answer did not (an ambiguous failure).
+  const key = { subsidiaryId_eventId: { subsidiaryId: tenant.subsidiaryId, eventId: event.id } };
+  await api.prisma.inboundEvent.update({ where: key, data: { status: 'FAILED' } });
+
+  // The platform retries once the start has passed: a clean 400 for this request…
+  await new Promise((r) => setTimeout(r, startsAt.getTime() + 500 - Date.now()));
+  const retry = await postEvent(api, tenant, event);
+  expect(retry.statusCode).toBe(400);
+  expect(retry.json().error.details).toEqual([expect.objectContaining({ field: 'data.startsAt' })]);
+  // …which leaves the row the first request created, for the workflow it started.
+  expect((await api.prisma.inboundEvent.findUniqueOrThrow({ where: key })).status).toBe('FAILED');
+
+  const w = await startWorkerAt(Date.now());
+  const interview = await waitForInterviewRow(w, tenant.subsidiaryId, event.data.interviewId, 15_000);
+  expect(interview.confirmedAt).toBeDefined();
+}, 40_000);

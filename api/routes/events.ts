@@ -50,13 +50,15 @@ const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         await prisma.inboundEvent.update({ where: { id: row.id }, data: { status: 'PROCESSED', result } });
         return reply.status(202).send(result);
       } catch (err) {
-        // A clean rejection leaves no trace, so the platform can send the event
-        // again once it applies; an ambiguous failure (Temporal unreachable, a
-        // crash) keeps the row as FAILED so the retry reuses it and any workflow
-        // that did start still finds its event.
+        // A clean rejection of a new event leaves no trace, so the platform can
+        // send it again once it applies. An ambiguous failure (Temporal
+        // unreachable, a crash) keeps the row as FAILED so the retry reuses it
+        // and any workflow that did start still finds its event; so does a
+        // clean rejection of a retry, whose row an earlier request created and
+        // a workflow that request started may still read.
         // Never a row another request has meanwhile processed: its answer stays.
         const unprocessed = { id: row.id, status: { not: 'PROCESSED' as const } };
-        if (err instanceof ApiError && err.statusCode < 500) {
+        if (err instanceof ApiError && err.statusCode < 500 && row.created) {
           await prisma.inboundEvent.deleteMany({ where: unprocessed });
         } else {
           await prisma.inboundEvent.updateMany({ where: unprocessed, data: { status: 'FAILED' } });
@@ -70,12 +72,13 @@ const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
    * Inserts first: a new event (nearly all of them) costs one statement. An
    * event id already there is a retry: its first answer if it was processed,
    * the same row again if its processing failed or was cut off long ago, and
-   * 409 while another request may still be working on it.
+   * 409 while another request may still be working on it. `created` says
+   * whether this request inserted the row.
    */
   async function claimInboxRow(caller: PlatformCaller, event: EventEnvelope, payloadHash: string) {
     const key = { subsidiaryId_eventId: { subsidiaryId: caller.subsidiaryId, eventId: event.id } };
     try {
-      return await prisma.inboundEvent.create({
+      const created = await prisma.inboundEvent.create({
         data: {
           subsidiaryId: caller.subsidiaryId,
           eventId: event.id,
@@ -86,10 +89,11 @@ const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           apiClientId: caller.apiClientId,
         },
       });
+      return { ...created, created: true };
     } catch (err) {
       if (!(err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')) throw err;
       const row = checkSame(await prisma.inboundEvent.findUniqueOrThrow({ where: key }), payloadHash);
-      if (row.status === 'PROCESSED') return row;
+      if (row.status === 'PROCESSED') return { ...row, created: false };
       const inProgress = () => new ApiError(409, 'event_in_progress', 'this event id is being processed; retry shortly');
       if (row.status === 'RECEIVED' && Date.now() - row.receivedAt.getTime() < inProgressMs) throw inProgress();
       // Taken over by exactly one request: of two retries arriving together, the other gets 409.
@@ -99,7 +103,7 @@ const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         data: { status: 'RECEIVED', receivedAt },
       });
       if (taken.count === 0) throw inProgress();
-      return { ...row, status: 'RECEIVED' as const, receivedAt };
+      return { ...row, status: 'RECEIVED' as const, receivedAt, created: false };
     }
   }
 
