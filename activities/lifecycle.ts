@@ -2,6 +2,8 @@
  * The interview's projection in the database, written only by the workflow
  * through these activities. Each one is a single transaction (state change and
  * its evidence agree) and idempotent by business key (a retry adds nothing).
+ * A change the outside world hears of also writes its outbound event in that
+ * transaction (lib/outbound-events.ts): the transactional outbox.
  */
 import { ApplicationFailure, log } from '@temporalio/activity';
 import type { Prisma, PrismaClient } from '../lib/database';
@@ -11,6 +13,9 @@ import { LATE_CANCEL_MS, type Actor, type Classification, type InterviewPlan, ty
 import { appendEvidence, type EvidenceEntry } from '../domain/evidence';
 import { recordLoginAfterDecision } from '../domain/logins';
 import type { CandidateActivityEventData, ConfirmedEventData } from '../domain/platform-events';
+import type { AlertKind } from '../domain/outbound-events';
+import { enqueueInterviewEvent } from '../lib/outbound-events';
+import { raiseHrAlert } from '../lib/alerting';
 
 
 export function planFromPolicy(interviewId: string, policy: GroupPolicy, channels: string[]): InterviewPlan {
@@ -249,6 +254,8 @@ export async function recordAttendance(prisma: PrismaClient, input: RecordAttend
       ...withdrawal,
       { key: `${input.attempt}:ATTENDED`, kind: 'ATTENDED', at, data: { attempt: input.attempt } },
     ]);
+    // The login came from the platform's own event.
+    await enqueueInterviewEvent(t, { type: 'interview.attended', interviewId: input.interviewId, key: `${input.attempt}:attended`, by: 'platform', at });
   });
 }
 
@@ -308,33 +315,22 @@ export async function recordNoShow(prisma: PrismaClient, input: RecordNoShowInpu
         },
       },
     ]);
+    if (input.kind === 'NO_SHOW') {
+      await enqueueInterviewEvent(t, { type: 'interview.no_show', interviewId: input.interviewId, key: `${input.attempt}:no_show`, by: 'system', at });
+    }
   });
 }
 
 export interface AlertHrInput {
   interviewId: string;
   attempt: number;
-  kind: string;
+  kind: AlertKind;
   at: string;
 }
 
-/** HR is alerted at once: a row HR tooling reads, and a log line with ids only. */
+/** HR is alerted at once (lib/alerting.ts raiseHrAlert); the log line carries ids only. */
 export async function alertHr(prisma: PrismaClient, input: AlertHrInput) {
-  await prisma.$transaction(async (t) => {
-    const existing = await t.hrAlert.findUnique({
-      where: { interviewId_attempt_kind: { interviewId: input.interviewId, attempt: input.attempt, kind: input.kind } },
-    });
-    if (existing) return;
-    await t.hrAlert.create({ data: { interviewId: input.interviewId, attempt: input.attempt, kind: input.kind } });
-    await appendEvidence(t, input.interviewId, [
-      {
-        key: `${input.attempt}:HR_ALERTED:${input.kind}`,
-        kind: 'HR_ALERTED',
-        at: new Date(input.at),
-        data: { attempt: input.attempt, alert: input.kind },
-      },
-    ]);
-  });
+  await prisma.$transaction((t) => raiseHrAlert(t, { ...input, at: new Date(input.at) }));
   log.info('HR alerted', { interviewId: input.interviewId, attempt: input.attempt, alert: input.kind });
 }
 
@@ -366,6 +362,14 @@ export async function recordReschedule(prisma: PrismaClient, input: RecordResche
         data: { attempt: input.attempt, newAttempt: input.newAttempt, from: input.from, to: input.to, by: input.by, ref: input.ref },
       },
     ]);
+    await enqueueInterviewEvent(t, {
+      type: 'interview.rescheduled',
+      interviewId: input.interviewId,
+      key: `reschedule:${input.ref}`,
+      by: input.by,
+      at: new Date(input.at),
+      previousStartsAt: new Date(input.from),
+    });
   });
 }
 
@@ -394,6 +398,7 @@ export async function recordCancellation(prisma: PrismaClient, input: RecordCanc
         data: { attempt: input.attempt, late: input.late, by: input.by, ref: input.ref },
       },
     ]);
+    await enqueueInterviewEvent(t, { type: 'interview.cancelled', interviewId: input.interviewId, key: `cancel:${input.ref}`, by: input.by, at });
   });
 }
 
@@ -433,6 +438,9 @@ export async function recordAnnotation(prisma: PrismaClient, input: RecordAnnota
         data: { attempt: input.attempt, classification: input.classification, hrUserId: input.hrUserId, ref: input.ref },
       },
     ]);
+    const event = { interviewId: input.interviewId, by: 'hr', at, classification: input.classification } as const;
+    await enqueueInterviewEvent(t, { ...event, type: 'interview.classified', key: `annotation:${input.ref}:classified` });
+    await enqueueInterviewEvent(t, { ...event, type: 'interview.closed', key: `annotation:${input.ref}:closed` });
   });
 }
 
@@ -455,6 +463,14 @@ export async function closeUnannotated(prisma: PrismaClient, input: CloseUnannot
     await appendEvidence(t, input.interviewId, [
       { key: `${input.attempt}:CLOSED_UNANNOTATED`, kind: 'CLOSED_UNANNOTATED', at, data: { attempt: input.attempt } },
     ]);
+    await enqueueInterviewEvent(t, {
+      type: 'interview.closed',
+      interviewId: input.interviewId,
+      key: `${input.attempt}:closed_unannotated`,
+      by: 'system',
+      at,
+      classification: 'UNANNOTATED',
+    });
   });
 }
 

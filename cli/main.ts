@@ -9,10 +9,11 @@ import { keyList, keyRevoke, keyRotate } from './keys';
 import { sign } from './sign';
 import { tenantCreate } from './tenant';
 import { token } from './token';
+import { webhookAdd } from './webhook';
 
 /** The operator CLI: `npx turnout <command> [options]` (cli/turnout.js runs this file). */
 
-export const COMMANDS: readonly Command[] = [tenantCreate, token, consoleLink, keyRotate, keyRevoke, keyList, sign];
+export const COMMANDS: readonly Command[] = [tenantCreate, token, consoleLink, keyRotate, keyRevoke, keyList, sign, webhookAdd];
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;

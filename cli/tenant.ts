@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { PolicyError, resolvePolicy } from '../domain/policy';
 import { createTenant, TenantError } from '../lib/tenants';
+import { isAlertEmail, setAlerting } from '../lib/alerting';
 import { command, firstLine, requireOption, toJson, UsageError } from './context';
 
 const NAME = 'tenant create';
@@ -8,7 +9,7 @@ const NAME = 'tenant create';
 export const tenantCreate = command({
   name: NAME,
   summary: 'Create or reuse a group and a subsidiary, and issue a platform API key',
-  help: `Usage: turnout tenant create --group <name> --subsidiary <name> [--policy <json>|@<file>] [--json]
+  help: `Usage: turnout tenant create --group <name> --subsidiary <name> [--policy <json>|@<file>] [--hr-email <address>]... [--json]
 
 Creates the group unless one has that name (an existing group is reused), the
 subsidiary unless the group has one of that name (reused too), and a new API
@@ -24,18 +25,26 @@ Options:
                         @<file> reads the JSON from a file. For an existing group
                         it replaces the policy (a new policy version) if different;
                         interviews already confirmed keep the policy they had.
+  --hr-email <address>  where the subsidiary's HR alerts (no-shows, late cancels,
+                        classification due) are e-mailed; repeat it for several.
+                        Replaces the subsidiary's list; HR can change it later
+                        with PUT /v1/subsidiaries/<id>/alerting
   --json                print { groupId, subsidiaryId, apiKeyId, apiSecret } as JSON
   -h, --help            show this help`,
   options: {
     group: { type: 'string' },
     subsidiary: { type: 'string' },
     policy: { type: 'string' },
+    'hr-email': { type: 'string', multiple: true },
     json: { type: 'boolean' },
   },
   async run(values, ctx) {
     const groupName = requireOption(values.group, '--group', NAME);
     const subsidiaryName = requireOption(values.subsidiary, '--subsidiary', NAME);
     const policy = values.policy === undefined ? undefined : parsePolicy(values.policy);
+    const hrEmails = values['hr-email']?.map((e) => e.trim());
+    const bad = hrEmails?.find((e) => !isAlertEmail(e));
+    if (bad !== undefined) throw new UsageError(`--hr-email must be an e-mail address, got "${bad}"`, NAME);
 
     let tenant;
     try {
@@ -46,6 +55,15 @@ Options:
     }
 
     const { groupId, subsidiaryId, apiKeyId, apiSecret } = tenant;
+    if (hrEmails?.length) {
+      const actor = ctx.actor();
+      await ctx.database().$transaction(async (tx) => {
+        const saved = await setAlerting(tx, subsidiaryId, { emails: hrEmails }, actor.id);
+        await tx.auditEntry.create({
+          data: { actorType: actor.type, actorId: actor.id, action: 'alerting.update', groupId, subsidiaryId, payload: { recipients: saved.emails.length, locale: saved.locale } },
+        });
+      });
+    }
     if (values.json) {
       ctx.io.out(toJson({ groupId, subsidiaryId, apiKeyId, apiSecret }));
       return;
@@ -58,6 +76,7 @@ Options:
       `API secret   ${apiSecret}`,
     ];
     if (tenant.policyUpdated) lines.push(`Group policy updated: now version ${tenant.policyVersion}`);
+    if (hrEmails?.length) lines.push(`HR alerts to ${hrEmails.join(', ')}`);
     lines.push('', 'The secret is shown only this once: give it to the platform now (header x-api-key carries the key id).');
     ctx.io.out(lines.join('\n'));
   },

@@ -10,6 +10,8 @@
  */
 import type { Prisma, PrismaClient } from '../lib/database';
 import { appendEvidence } from './evidence';
+import type { AlertKind } from './outbound-events';
+import { raiseHrAlert } from '../lib/alerting';
 import type { CandidateActivityEventData } from './platform-events';
 import { durationMs, resolvePolicy } from './policy';
 
@@ -81,13 +83,7 @@ export async function recordLoginAfterDecision(
   });
 }
 
-/** One alert per interview, attempt and kind, with its evidence row; a second call adds nothing. */
-export async function raiseAlert(t: Prisma.TransactionClient, interviewId: string, attempt: number, kind: string, at: Date): Promise<boolean> {
-  const existing = await t.hrAlert.findUnique({ where: { interviewId_attempt_kind: { interviewId, attempt, kind } } });
-  if (existing) return false;
-  await t.hrAlert.create({ data: { interviewId, attempt, kind } });
-  await appendEvidence(t, interviewId, [
-    { key: `${attempt}:HR_ALERTED:${kind}`, kind: 'HR_ALERTED', at, data: { attempt, alert: kind } },
-  ]);
-  return true;
+/** One alert per interview, attempt and kind, delivered like every HR alert (lib/alerting.ts); a second call adds nothing. */
+export async function raiseAlert(t: Prisma.TransactionClient, interviewId: string, attempt: number, kind: AlertKind, at: Date): Promise<boolean> {
+  return raiseHrAlert(t, { interviewId, attempt, kind, at });
 }

@@ -514,3 +514,45 @@ export function loadOrExit<T>(read: () => T): T {
     throw err;
   }
 }
+
+/**
+ * Outbound deliveries: HR alert e-mails and webhooks (activities/delivery/).
+ *
+ *   WEBHOOK_RETRY_SCHEDULE   comma-separated ISO-8601 waits after the 1st, 2nd, … failed attempt; when spent the
+ *                            delivery fails. Default PT5S,PT5M,PT30M,PT2H,PT5H,PT10H,PT10H (about 27.6 h, Standard
+ *                            Webhooks' own schedule); alert e-mails that did not go out retry on it too
+ *   WEBHOOK_TIMEOUT_MS       one attempt's timeout, default 10000 (at most 30000)
+ *   DELIVERY_POLL_MS         how often an idle worker looks for due deliveries, default 500
+ */
+export interface DeliveryConfig {
+  retryScheduleMs: number[];
+  timeoutMs: number;
+  pollMs: number;
+}
+
+export const DEFAULT_RETRY_SCHEDULE = 'PT5S,PT5M,PT30M,PT2H,PT5H,PT10H,PT10H';
+
+export function deliveryConfig(env: Env = process.env): DeliveryConfig {
+  const raw = str(env, 'WEBHOOK_RETRY_SCHEDULE', DEFAULT_RETRY_SCHEDULE);
+  const retryScheduleMs = raw.split(',').map((part) => {
+    const ms = isoDurationMs(part.trim());
+    if (ms === null || ms <= 0) {
+      throw new ConfigError('WEBHOOK_RETRY_SCHEDULE', `must be comma-separated positive ISO-8601 durations (e.g. PT5S,PT5M), got "${part.trim()}"`);
+    }
+    return ms;
+  });
+  if (retryScheduleMs.length > 50) throw new ConfigError('WEBHOOK_RETRY_SCHEDULE', 'must have at most 50 steps');
+  return {
+    retryScheduleMs,
+    timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 30_000),
+    pollMs: int(env, 'DELIVERY_POLL_MS', 500, 10, 60_000),
+  };
+}
+
+/** PTnHnMnS / PnD with decimal seconds, or null. */
+function isoDurationMs(s: string): number | null {
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(s);
+  if (!m || s === 'P' || s.endsWith('T')) return null;
+  const [, d, h, min, sec] = m;
+  return Math.round(((Number(d ?? 0) * 24 + Number(h ?? 0)) * 60 + Number(min ?? 0)) * 60_000 + Number(sec ?? 0) * 1000);
+}

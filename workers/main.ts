@@ -4,7 +4,7 @@
  * and closes its connections.
  */
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { databaseConfig, loadOrExit, logLevel, providersConfig, publicUrl, secretsConfig, temporalConfig, workerTuning } from '../lib/config';
+import { databaseConfig, deliveryConfig, loadOrExit, logLevel, providersConfig, publicUrl, secretsConfig, temporalConfig, workerTuning } from '../lib/config';
 import { identityKey } from '../domain/identity';
 import { createPrisma } from '../lib/database';
 import { transportsFromConfig } from '../activities/messaging/providers';
@@ -13,7 +13,7 @@ import { createWorkerLogger } from './logger';
 import { createWorker } from './worker';
 
 async function main(): Promise<void> {
-  const { db, tuning, temporal, level, secrets, baseUrl, providers } = loadOrExit(() => {
+  const { db, tuning, temporal, level, secrets, baseUrl, providers, delivery } = loadOrExit(() => {
     const db = databaseConfig();
     return {
       db,
@@ -23,6 +23,7 @@ async function main(): Promise<void> {
       secrets: secretsConfig(),
       baseUrl: publicUrl(),
       providers: providersConfig(),
+      delivery: deliveryConfig(),
     };
   });
   const logger = createWorkerLogger(level);
@@ -42,7 +43,11 @@ async function main(): Promise<void> {
       links: { publicUrl: baseUrl, masterKey: secrets.masterKey },
       identityKey: identityKey(secrets.masterKey),
     },
-    { rates: providers.rates, tuning },
+    {
+      rates: providers.rates,
+      tuning,
+      delivery: { config: delivery, log: (msg, fields) => logger.warn(msg, fields) },
+    },
   );
   log('worker started', {
     taskQueue: temporal.taskQueue,

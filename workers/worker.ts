@@ -8,6 +8,7 @@ import {
 import { temporalConnectionOptions, type MessageRates, type TemporalConfig, type WorkerTuning } from '../lib/config';
 import { channelTaskQueue } from '../domain/channels';
 import { createActivities, type ActivityDeps } from '../activities';
+import { createDispatcher, type DeliveryConfig, type Dispatcher } from '../activities/delivery/dispatcher';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -52,10 +53,16 @@ export interface TurnoutWorkerOptions {
   rates?: MessageRates;
   /** Slots and cache; left out, the SDK's defaults. */
   tuning?: WorkerTuning;
+  /**
+   * Runs the outbox dispatcher beside the workers (HR alert e-mails through
+   * deps.transport, webhooks); left out, this process sends none.
+   */
+  delivery?: { config: DeliveryConfig; log?: (msg: string, fields: Record<string, unknown>) => void };
 }
 
-function group(workers: Worker[]): WorkerGroup {
+function group(workers: Worker[], dispatcher?: Dispatcher): WorkerGroup {
   const shutdown = () => {
+    dispatcher?.shutdown();
     for (const w of workers) {
       if (w.getState() === 'RUNNING') w.shutdown();
     }
@@ -64,9 +71,10 @@ function group(workers: Worker[]): WorkerGroup {
     workers,
     shutdown,
     async run() {
+      const runs: Promise<void>[] = [...workers.map((w) => w.run()), ...(dispatcher ? [dispatcher.run()] : [])];
       const results = await Promise.allSettled(
-        workers.map((w) =>
-          w.run().catch((err: unknown) => {
+        runs.map((r) =>
+          r.catch((err: unknown) => {
             shutdown();
             throw err;
           }),
@@ -120,5 +128,15 @@ export async function createWorker(temporal: TemporalConfig, deps: ActivityDeps,
     });
   const sms = await channel('sms', rates.smsPerSecond);
   const email = await channel('email', rates.emailPerSecond);
-  return { worker: group([interviews, sms, email]), connection };
+  const dispatcher = options.delivery
+    ? createDispatcher({
+        prisma: deps.prisma,
+        transport: deps.transport,
+        masterKey: deps.links.masterKey,
+        publicUrl: deps.links.publicUrl,
+        config: options.delivery.config,
+        log: options.delivery.log ?? (() => undefined),
+      })
+    : undefined;
+  return { worker: group([interviews, sms, email], dispatcher), connection };
 }

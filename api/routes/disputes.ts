@@ -18,6 +18,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Prisma } from '../../lib/database';
 import { durationMs, resolvePolicy } from '../../domain/policy';
 import { appendEvidence } from '../../domain/evidence';
+import { enqueueInterviewEvent } from '../../lib/outbound-events';
 import { auditEntry } from '../audit';
 import { ApiError } from '../errors';
 import { HR_READ_ROLES, HR_WRITE_ROLES } from '../roles';
@@ -141,6 +142,15 @@ const disputesRoutes: FastifyPluginAsyncTypebox = async (app) => {
             data: { disputeId: found.id, attempt: record.attempt, decision, from, to, hrUserId: hr.sub, ref },
           },
         ]);
+        await enqueueInterviewEvent(tx, {
+          type: 'dispute.resolved',
+          interviewId: interview.id,
+          key: `dispute:${found.id}:resolved`,
+          by: 'hr',
+          at,
+          classification: to,
+          disputeId: found.id,
+        });
         return tx.dispute.findUniqueOrThrow({ where: { id: found.id }, include: disputeInclude });
       });
       return view(resolved);

@@ -7,6 +7,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Prisma } from '../../lib/database';
 import { appendEvidence } from '../../domain/evidence';
+import { enqueueInterviewEvent } from '../../lib/outbound-events';
 import { auditEntry } from '../audit';
 import { ApiError } from '../errors';
 import type { LinkCaller } from '../scopes/link';
@@ -93,6 +94,15 @@ const selfServiceDisputesRoutes: FastifyPluginAsyncTypebox = async (app) => {
           await appendEvidence(tx, iv.id, [
             { key: `dispute:${d.id}:opened`, kind: 'DISPUTE_OPENED', at: d.openedAt, data: { disputeId: d.id, attempt: record.attempt, ref } },
           ]);
+          await enqueueInterviewEvent(tx, {
+            type: 'dispute.opened',
+            interviewId: iv.id,
+            key: `dispute:${d.id}:opened`,
+            by: 'candidate',
+            at: d.openedAt,
+            classification: 'NO_REASON',
+            disputeId: d.id,
+          });
           return d;
         });
         return reply.status(201).send({ disputeId: dispute.id, status: dispute.status, openedAt: dispute.openedAt.toISOString() });

@@ -18,6 +18,7 @@ import { verifyHrToken, type HrClaims, type HrRole } from '../../lib/hr-token';
 import { consoleUser, registerConsoleSession } from '../console-session';
 import { ApiError } from '../errors';
 import { authenticateThenCharge } from '../plugins/rate-limit';
+import alertsRoutes from '../routes/alerts';
 import attendanceRoutes from '../routes/attendance';
 import candidatesRoutes from '../routes/candidates';
 import disputesRoutes from '../routes/disputes';
@@ -25,6 +26,7 @@ import interviewsRoutes from '../routes/interviews';
 import policyRoutes from '../routes/policy';
 import reportsRoutes from '../routes/reports';
 import sessionRoutes from '../routes/session';
+import webhookEndpointsRoutes from '../routes/webhook-endpoints';
 import { documentScope } from './document';
 
 declare module 'fastify' {
@@ -134,6 +136,8 @@ const hrScope: FastifyPluginAsync = async (app) => {
   await app.register(policyRoutes);
   await app.register(reportsRoutes);
   await app.register(sessionRoutes);
+  await app.register(alertsRoutes);
+  await app.register(webhookEndpointsRoutes);
 };
 
 export default hrScope;

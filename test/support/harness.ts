@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { apiConfig, databaseConfig, providerWebhooksConfig, secretsConfig, temporalConfig, type MessageRates, type SecretsConfig } from '../../lib/config';
+import { apiConfig, databaseConfig, deliveryConfig, providerWebhooksConfig, secretsConfig, temporalConfig, type DeliveryConfig, type MessageRates, type SecretsConfig } from '../../lib/config';
 import { createPrisma, type PrismaClient } from '../../lib/database';
 import { signatureHeader } from '../../lib/secrets';
 import { identityKey } from '../../domain/identity';
@@ -54,7 +54,7 @@ function quietTemporalLogs(): void {
 }
 
 export async function startHarness(
-  opts: { worker?: boolean; transport?: MessageTransport; messageRates?: MessageRates; listen?: boolean } = {},
+  opts: { worker?: boolean; transport?: MessageTransport; messageRates?: MessageRates; listen?: boolean; delivery?: Partial<DeliveryConfig> } = {},
 ): Promise<Harness> {
   quietTemporalLogs();
   const temporal = temporalConfig();
@@ -89,7 +89,11 @@ export async function startHarness(
         links: { publicUrl, masterKey: secrets.masterKey },
         identityKey: identityKey(secrets.masterKey),
       },
-      { bundle: bundlePath && existsSync(bundlePath) ? { codePath: bundlePath } : undefined, rates: opts.messageRates },
+      {
+        bundle: bundlePath && existsSync(bundlePath) ? { codePath: bundlePath } : undefined,
+        rates: opts.messageRates,
+        delivery: { config: { ...deliveryConfig(), pollMs: 100, ...opts.delivery } },
+      },
     );
     const running = worker.run();
     stopWorker = async () => {
