@@ -4,7 +4,7 @@
  *
  * What counts as personal data: the candidate row's name, phone, e-mail and
  * identity hashes; contact details and free text anywhere they were copied
- * (inbox payloads, evidence rows, audit payloads, message bodies, record notes,
+ * (inbox payloads, evidence rows, audit payloads, message and alert e-mail bodies, record notes,
  * dispute statements). What stays: ids, times, states, classifications.
  */
 import { createHash } from 'node:crypto';
@@ -72,6 +72,8 @@ export async function scrubInterview(
   }
 
   await tx.notification.updateMany({ where: { interviewId: interview.id, body: { not: null } }, data: { body: null } });
+  // HR alert e-mails name the candidate in their subject and body.
+  await tx.alertEmail.updateMany({ where: { alert: { interviewId: interview.id }, body: { not: null } }, data: { body: null, subject: null } });
   await tx.noShowRecord.updateMany({ where: { interviewId: interview.id, note: { not: null } }, data: { note: null } });
   await tx.dispute.updateMany({
     where: { record: { interviewId: interview.id }, OR: [{ statement: { not: null } }, { note: { not: null } }] },
