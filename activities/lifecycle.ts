@@ -22,7 +22,7 @@ export function planFromPolicy(interviewId: string, policy: GroupPolicy, channel
   return {
     interviewId,
     channels,
-    reminders: policy.reminderOffsets.map((point, i) => ({ point, offsetMs: durationMs(point, `reminderOffsets[${i}]`) })),
+    reminders: policy.reminderOffsets.map((point, i) => ({ point, offsetMs: durationMs(point, `reminderOffsets.${i}`) })),
     graceMs: durationMs(policy.grace, 'grace'),
     annotationWindowMs: durationMs(policy.annotationWindow, 'annotationWindow'),
     lateCancelMs: LATE_CANCEL_MS,

@@ -67,19 +67,36 @@ const FIELD_OF_CODE: Record<string, string> = {
   link_expired: 'params.token',
 };
 
+/** The body types a route takes: its schema's `consumes`, else JSON. */
+function acceptedMediaTypes(req: FastifyRequest): string[] {
+  const consumes = (req.routeOptions?.schema as { consumes?: string[] } | undefined)?.consumes;
+  return consumes?.length ? consumes : ['application/json'];
+}
+
+/** 415 naming the content-type the caller sent and the ones the route takes. */
+export function unsupportedMediaType(req: FastifyRequest, accepted: string[]): ApiError {
+  const received = req.headers['content-type'] ?? null;
+  return new ApiError(415, 'unsupported_media_type', `content-type must be ${accepted.join(' or ')}, got ${received ?? 'none'}`, {
+    field: 'headers.content-type',
+    received,
+    accepted,
+  });
+}
+
+/** Refuses (415) a body whose content-type is not one the route's schema `consumes` (or JSON): for plugins that parse more than one JSON type. */
+export async function requireRouteMediaType(req: FastifyRequest): Promise<void> {
+  const accepted = acceptedMediaTypes(req);
+  const received = (req.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
+  if (!accepted.includes(received)) throw unsupportedMediaType(req, accepted);
+}
+
 /** Fastify's own failures, before a handler runs, in the contract's terms. */
 function fromFastify(err: FastifyError, req: FastifyRequest, bodyLimit: number): ApiError | undefined {
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new ApiError(413, 'payload_too_large', `body is larger than ${bodyLimit} bytes`, { field: 'body', limitBytes: bodyLimit });
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': {
-      const received = req.headers['content-type'] ?? null;
-      return new ApiError(415, 'unsupported_media_type', `content-type must be application/json, got ${received ?? 'none'}`, {
-        field: 'headers.content-type',
-        received,
-        accepted: ['application/json'],
-      });
-    }
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return unsupportedMediaType(req, acceptedMediaTypes(req));
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new ApiError(400, 'invalid_request', 'body must be a JSON object', [{ field: 'body', message: 'must be a JSON object' }]);
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

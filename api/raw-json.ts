@@ -8,9 +8,13 @@ declare module 'fastify' {
   }
 }
 
-/** JSON bodies are parsed from the raw text, which is kept for signature checks. */
-export function registerRawJson(app: FastifyInstance): void {
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+/**
+ * JSON bodies are parsed from the raw text, which is kept for signature checks.
+ * `contentType`: another JSON media type a plugin takes for its own routes
+ * (application/merge-patch+json).
+ */
+export function registerRawJson(app: FastifyInstance, contentType = 'application/json'): void {
+  app.addContentTypeParser(contentType, { parseAs: 'string' }, (req, body, done) => {
     const text = body as string;
     req.rawBody = text;
     if (text.trim() === '') return done(new ApiError(400, 'invalid_request', 'body must be a JSON object'), undefined);

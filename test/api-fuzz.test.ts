@@ -10,9 +10,10 @@ import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { signatureHeader } from '../lib/secrets';
+import { DEFAULT_POLICY } from '../domain/policy';
 import { EVENT_VARIANTS, type EventType } from '../api/schemas/events';
 import { AnnotationBody, CancelBody, RescheduleBody, SelfServiceRescheduleBody } from '../api/schemas/interviews';
-import { DisputeBody, ErasureBody, PolicyBody, ResolveBody } from '../api/schemas/records';
+import { DisputeBody, ErasureBody, PolicyBody, PolicyPatch, ResolveBody } from '../api/schemas/records';
 import { SessionPatch } from '../api/schemas/session';
 import { buildApiApp } from './support/api-app';
 import { signInWithConsoleLink, type ConsoleSignIn } from './support/console-session';
@@ -133,7 +134,15 @@ const ROUTES: WriteRoute[] = [
   { name: 'POST /v1/disputes/:id/resolve', method: 'POST', url: () => `/v1/disputes/${randomUUID()}/resolve`, schema: ResolveBody, base: () => ({ decision: 'reclassify', classification: 'FORCE_MAJEURE', note: 'hospital note' }), headers: hrHeaders('group_hr') },
   { name: 'POST /v1/candidates/erasure', method: 'POST', url: () => '/v1/candidates/erasure', schema: ErasureBody, base: () => ({ phone: '+8613900000001' }), headers: hrHeaders('group_hr') },
   { name: 'PATCH /v1/session', method: 'PATCH', url: () => '/v1/session', schema: SessionPatch, base: () => ({ locale: 'en' }), headers: consoleHeaders },
-  { name: 'PUT /v1/groups/:groupId/policy', method: 'PUT', url: () => `/v1/groups/${tenant.groupId}/policy`, schema: PolicyBody, base: () => ({ grace: 'PT10M', selfService: { maxReschedules: 1 }, quietHours: { start: '22:00', end: '07:00' } }), headers: hrHeaders('group_hr') },
+  {
+    name: 'PATCH /v1/groups/:groupId/policy',
+    method: 'PATCH',
+    url: () => `/v1/groups/${tenant.groupId}/policy`,
+    schema: PolicyPatch,
+    base: () => ({ grace: 'PT10M', retention: { UNREACHABLE: 'P30D' } }),
+    headers: async () => ({ ...(await hrHeaders('group_hr')()), 'content-type': 'application/merge-patch+json' }),
+  },
+  { name: 'PUT /v1/groups/:groupId/policy', method: 'PUT', url: () => `/v1/groups/${tenant.groupId}/policy`, schema: PolicyBody, base: () => ({ ...DEFAULT_POLICY, grace: 'PT10M', selfService: { maxReschedules: 1, cutoff: 'PT2H' }, quietHours: { start: '22:00', end: '07:00' } }), headers: hrHeaders('group_hr') },
 ];
 
 /**

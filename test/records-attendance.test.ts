@@ -129,10 +129,10 @@ describe('with sharing on (the default)', () => {
 describe('with sharing off', () => {
   beforeAll(async () => {
     const res = await h.app.inject({
-      method: 'PUT',
+      method: 'PATCH',
       url: `/v1/groups/${group.groupId}/policy`,
-      headers: await hrHeaders(h, group.groupId, 'group_hr'),
-      payload: { ...FAST_POLICY, shareAcrossSubsidiaries: false },
+      headers: { ...(await hrHeaders(h, group.groupId, 'group_hr')), 'content-type': 'application/merge-patch+json' },
+      payload: JSON.stringify({ shareAcrossSubsidiaries: false }),
     });
     expect(res.statusCode).toBe(200);
   });

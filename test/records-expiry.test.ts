@@ -103,6 +103,29 @@ describe('the expiry sweep', () => {
     const second = await sweep();
     expect(second).toMatchObject({ records: 0, interviews: 0, evidenceRedacted: 0, candidatesDeleted: 0 });
   }, 60_000);
+
+  test('a policy snapshot PostgreSQL cannot read as an interval is skipped and reported; every other group is still swept', async () => {
+    const policy = { ...FAST_POLICY, retention: { NO_REASON: 'P1Y', UNREACHABLE: 'PT1S' } };
+    const [broken, sound] = await Promise.all([createTestGroup(h, 1, policy), createTestGroup(h, 1, policy)]);
+    const [bad, good] = await Promise.all([
+      noShow(broken.subsidiaries[0]!, '+8613800000011', 'FORCE_MAJEURE'),
+      noShow(sound.subsidiaries[0]!, '+8613800000012', 'FORCE_MAJEURE'),
+    ]);
+    // A snapshot written before durations had one grammar: luxon reads "-P-90D", PostgreSQL's ::interval does not.
+    const row = await h.prisma.interview.findUniqueOrThrow({ where: { id: bad.id } });
+    const snapshot = row.policy as { retention: Record<string, string> };
+    await h.prisma.interview.update({ where: { id: bad.id }, data: { policy: { ...snapshot, retention: { ...snapshot.retention, UNREACHABLE: '-P-90D' } } } });
+    await new Promise((r) => setTimeout(r, 1100)); // the sound one's PT1S
+
+    const counts = await sweep();
+    expect(counts.skipped).toContainEqual({ interviewId: bad.id, reason: expect.stringContaining('retention.UNREACHABLE') });
+    expect(counts.skipped.map((s) => s.interviewId)).not.toContain(good.id);
+    const [badRecord, goodRecord] = await Promise.all(
+      [bad, good].map((iv) => h.prisma.noShowRecord.findFirstOrThrow({ where: { interviewId: iv.id } })),
+    );
+    expect(goodRecord).toMatchObject({ sweptAt: expect.any(Date), note: null });
+    expect(badRecord).toMatchObject({ sweptAt: null, note: expect.stringContaining('hospital') });
+  }, 60_000);
 });
 
 describe('the maintenance schedules', () => {

@@ -14,7 +14,7 @@ export interface SecurityOptions {
 }
 
 /** Headers a browser client may send and read when CORS is on. */
-const CORS_REQUEST_HEADERS = ['authorization', 'content-type', 'x-api-key', 'x-signature', 'x-request-id'];
+const CORS_REQUEST_HEADERS = ['authorization', 'content-type', 'x-api-key', 'x-signature', 'x-request-id', 'if-match'];
 const CORS_EXPOSED_HEADERS = ['x-request-id', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'];
 
 async function security(app: FastifyInstance, opts: SecurityOptions): Promise<void> {
@@ -46,7 +46,7 @@ async function security(app: FastifyInstance, opts: SecurityOptions): Promise<vo
   if (opts.corsOrigins.length > 0) {
     await app.register(cors, {
       origin: [...opts.corsOrigins],
-      methods: ['GET', 'HEAD', 'POST', 'PUT'],
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH'],
       allowedHeaders: CORS_REQUEST_HEADERS,
       exposedHeaders: CORS_EXPOSED_HEADERS,
       credentials: false,

@@ -9,12 +9,14 @@ import { isDeepStrictEqual } from 'node:util';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Prisma } from '../../lib/database';
 import type { HrClaims } from '../../lib/hr-token';
-import { DEFAULT_POLICY, durationMs, PolicyError, resolvePolicy, type GroupPolicy } from '../../domain/policy';
+import type { FastifyRequest } from 'fastify';
+import { DEFAULT_POLICY, durationMs, missingPolicyFields, patchPolicy, PolicyError, resolvePolicy, type GroupPolicy } from '../../domain/policy';
 import { auditEntry } from '../audit';
-import { ApiError } from '../errors';
+import { ApiError, requireRouteMediaType } from '../errors';
+import { registerRawJson } from '../raw-json';
 import { GROUP_ADMIN_ROLES } from '../roles';
 import { ErrorBody } from '../schemas/common';
-import { GroupParams, PolicyBody, PolicyHistory, PolicyView } from '../schemas/records';
+import { GroupParams, PolicyBody, PolicyHistory, PolicyPatch, PolicyView } from '../schemas/records';
 
 /** Before this module kept history, versions were not recorded; the first change records the one it replaces. */
 const UNRECORDED_AUTHOR = 'unrecorded';
@@ -48,6 +50,8 @@ function changedFields(before: GroupPolicy, after: GroupPolicy): string[] {
 }
 
 const etag = (version: number) => `"${version}"`;
+
+const MERGE_PATCH = 'application/merge-patch+json';
 
 const policyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { prisma } = app.turnout;
@@ -90,69 +94,131 @@ const policyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
+  // PATCH bodies are JSON merge patches (RFC 7396); the parser exists in this plugin only.
+  registerRawJson(app, MERGE_PATCH);
+
+  /** A PolicyError as the 400 that names its field. */
+  function invalid(err: unknown): never {
+    if (err instanceof PolicyError) {
+      throw new ApiError(400, 'invalid_policy', err.message, [{ field: err.field, message: err.message.slice(err.field.length + 2) }]);
+    }
+    throw err;
+  }
+
+  function refuseIncomplete(missing: string[], why: string): void {
+    if (missing.length === 0) return;
+    throw new ApiError(
+      400,
+      'invalid_policy',
+      `${why}; missing: ${missing.join(', ')}`,
+      missing.map((field) => ({ field, message: 'is required' })),
+    );
+  }
+
+  /**
+   * One change of the policy, under the group row's lock: `compute` gets the
+   * current policy and returns the next one (PUT ignores it, PATCH merges over it).
+   */
+  async function change(req: FastifyRequest, groupId: string, compute: (current: GroupPolicy) => unknown) {
+    const hr = req.hr!;
+    const ifMatch = req.headers['if-match'];
+    return prisma.$transaction(async (tx) => {
+      // The row lock orders concurrent changes: each sees the version the one before it wrote.
+      await tx.$queryRaw`SELECT id FROM "Group" WHERE id = ${groupId}::uuid FOR UPDATE`;
+      const current = await tx.group.findUnique({ where: { id: groupId } });
+      if (!current) throw new ApiError(404, 'group_not_found', 'no group with this id is visible to you');
+      if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== etag(current.policyVersion)) {
+        throw new ApiError(412, 'version_conflict', `the policy is at version ${current.policyVersion}; read it again before changing it`, {
+          version: current.policyVersion,
+        });
+      }
+      const before = resolvePolicy(current.policy);
+      let next: GroupPolicy;
+      try {
+        const proposed = compute(before);
+        refuseIncomplete(missingPolicyFields(proposed), 'every field keeps a value');
+        next = resolvePolicy(proposed, DEFAULT_POLICY);
+        checkRetention(next);
+      } catch (err) {
+        invalid(err);
+      }
+      if (isDeepStrictEqual(before, next)) return current; // nothing changes: no new version
+      const recorded = await tx.groupPolicyVersion.findUnique({ where: { groupId_version: { groupId, version: current.policyVersion } } });
+      if (!recorded) {
+        await tx.groupPolicyVersion.create({
+          data: { groupId, version: current.policyVersion, policy: before as unknown as Prisma.InputJsonValue, changedBy: UNRECORDED_AUTHOR, changedAt: current.updatedAt },
+        });
+      }
+      const updated = await tx.group.update({
+        where: { id: groupId },
+        data: { policy: next as unknown as Prisma.InputJsonValue, policyVersion: { increment: 1 } },
+      });
+      await tx.groupPolicyVersion.create({
+        data: { groupId, version: updated.policyVersion, policy: next as unknown as Prisma.InputJsonValue, changedBy: hr.sub, changedAt: updated.updatedAt },
+      });
+      await auditEntry(tx, req, {
+        actorType: 'hr',
+        actorId: hr.sub,
+        action: 'group.policy.update',
+        groupId,
+        payload: { fromVersion: current.policyVersion, toVersion: updated.policyVersion, changed: changedFields(before, next) },
+      });
+      return updated;
+    });
+  }
+
+  const ifMatchDescription = 'Send `If-Match: "<version>"` to refuse the change (412) when someone else changed the policy since you read it.';
+
   app.put(
     '/groups/:groupId/policy',
     {
       schema: {
         tags: ['group policy'],
-        summary: 'Set the policy (fields left out take the defaults); applies to interviews confirmed afterwards',
-        description: 'Send `If-Match: "<version>"` to refuse the change (412) when someone else changed the policy since you read it.',
+        summary: 'Replace the policy: every field named; applies to interviews confirmed afterwards',
+        description: `A body that leaves fields out is a 400 listing every missing one (PATCH changes some fields only). ${ifMatchDescription}`,
         params: GroupParams,
         body: PolicyBody,
         response: { 200: PolicyView, '4xx': ErrorBody },
       },
+      // The handler turns "required" failures into one 400 listing every missing field, not only the first.
+      attachValidation: true,
+      preValidation: requireRouteMediaType,
       config: writeConfig,
     },
     async (req, reply) => {
-      const hr = req.hr!;
-      const { groupId } = req.params;
-      ensureOwnGroup(hr, groupId);
-      let next: GroupPolicy;
-      try {
-        next = resolvePolicy(req.body, DEFAULT_POLICY);
-        checkRetention(next);
-      } catch (err) {
-        if (err instanceof PolicyError) {
-          throw new ApiError(400, 'invalid_policy', err.message, [{ field: err.field, message: err.message.slice(err.field.length + 2) }]);
+      if (req.validationError) {
+        if (req.validationError.validationContext === 'body') {
+          refuseIncomplete(missingPolicyFields(req.body), 'a PUT names every field of the policy (PATCH changes some)');
         }
-        throw err;
+        throw req.validationError;
       }
-      const ifMatch = req.headers['if-match'];
+      ensureOwnGroup(req.hr!, req.params.groupId);
+      const group = await change(req, req.params.groupId, () => req.body);
+      reply.header('etag', etag(group.policyVersion));
+      return view(group);
+    },
+  );
 
-      const group = await prisma.$transaction(async (tx) => {
-        // The row lock orders concurrent changes: each sees the version the one before it wrote.
-        await tx.$queryRaw`SELECT id FROM "Group" WHERE id = ${groupId}::uuid FOR UPDATE`;
-        const current = await tx.group.findUnique({ where: { id: groupId } });
-        if (!current) throw new ApiError(404, 'group_not_found', 'no group with this id is visible to you');
-        if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== etag(current.policyVersion)) {
-          throw new ApiError(412, 'version_conflict', `the policy is at version ${current.policyVersion}; read it again before changing it`, {
-            version: current.policyVersion,
-          });
-        }
-        const before = resolvePolicy(current.policy);
-        if (isDeepStrictEqual(before, next)) return current; // nothing changes: no new version
-        const recorded = await tx.groupPolicyVersion.findUnique({ where: { groupId_version: { groupId, version: current.policyVersion } } });
-        if (!recorded) {
-          await tx.groupPolicyVersion.create({
-            data: { groupId, version: current.policyVersion, policy: before as unknown as Prisma.InputJsonValue, changedBy: UNRECORDED_AUTHOR, changedAt: current.updatedAt },
-          });
-        }
-        const updated = await tx.group.update({
-          where: { id: groupId },
-          data: { policy: next as unknown as Prisma.InputJsonValue, policyVersion: { increment: 1 } },
-        });
-        await tx.groupPolicyVersion.create({
-          data: { groupId, version: updated.policyVersion, policy: next as unknown as Prisma.InputJsonValue, changedBy: hr.sub, changedAt: updated.updatedAt },
-        });
-        await auditEntry(tx, req, {
-          actorType: 'hr',
-          actorId: hr.sub,
-          action: 'group.policy.update',
-          groupId,
-          payload: { fromVersion: current.policyVersion, toVersion: updated.policyVersion, changed: changedFields(before, next) },
-        });
-        return updated;
-      });
+  app.patch(
+    '/groups/:groupId/policy',
+    {
+      schema: {
+        tags: ['group policy'],
+        summary: 'Change some fields of the policy (JSON merge patch over the current one); applies to interviews confirmed afterwards',
+        description:
+          'Content-type application/merge-patch+json (RFC 7396): fields left out keep their value, `selfService` and `retention` merge member by member, ' +
+          `arrays are replaced, \`"quietHours": null\` turns quiet hours off. The result is checked as a whole, as a PUT is. ${ifMatchDescription}`,
+        consumes: [MERGE_PATCH],
+        params: GroupParams,
+        body: PolicyPatch,
+        response: { 200: PolicyView, '4xx': ErrorBody },
+      },
+      preValidation: requireRouteMediaType,
+      config: writeConfig,
+    },
+    async (req, reply) => {
+      ensureOwnGroup(req.hr!, req.params.groupId);
+      const group = await change(req, req.params.groupId, (current) => patchPolicy(current, req.body));
       reply.header('etag', etag(group.policyVersion));
       return view(group);
     },

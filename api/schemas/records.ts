@@ -5,44 +5,79 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { CLASSIFICATIONS } from '../../domain/interview';
+import { DURATION_BOUNDS, DURATION_PATTERN, type DurationField } from '../../domain/policy';
 import { Nullable, Uuid } from './common';
 
-const Duration = Type.String({ minLength: 2, maxLength: 40, description: 'ISO-8601 duration, e.g. PT48H, PT15M, P7D, P1Y' });
+const Duration = Type.String({
+  pattern: DURATION_PATTERN,
+  maxLength: 60,
+  description: 'ISO-8601 duration in whole units, upper case, e.g. PT48H, PT15M, P7D, P1Y (no sign, no fraction)',
+});
+/** A policy duration with its field's bounds (domain/policy.ts, DURATION_BOUNDS), said in the document. */
+const bounded = (field: DurationField, more = '') =>
+  Type.String({ ...Duration, description: `${Duration.description}; from ${DURATION_BOUNDS[field].min} to ${DURATION_BOUNDS[field].max}${more}` });
 const HourMinute = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'HH:MM' });
 
 // --- group policy -----------------------------------------------------------
 
 export const GroupParams = Type.Object({ groupId: Uuid });
 
-/** Fields left out take the defaults (DEFAULT_POLICY); unknown fields are refused. */
+/** Every field of the policy, each as PUT and PATCH take it. */
+const policyField = {
+  reminderOffsets: Type.Array(bounded('reminderOffsets'), { maxItems: 10, uniqueItems: true, description: 'before the start; no two of the same length' }),
+  grace: bounded('grace'),
+  annotationWindow: bounded('annotationWindow'),
+  quietHours: Nullable(Type.Object({ start: HourMinute, end: HourMinute }, { additionalProperties: false, description: 'null: no quiet hours' })),
+  maxReschedules: Type.Integer({ minimum: 0, maximum: 100 }),
+  cutoff: bounded('selfService.cutoff'),
+  NO_REASON: bounded('retention.NO_REASON'),
+  UNREACHABLE: bounded('retention.UNREACHABLE', ', and at most the NO_REASON retention'),
+  disputeWindow: bounded('disputeWindow', '; how long after classification the candidate may see and contest a record'),
+  shareAcrossSubsidiaries: Type.Boolean(),
+  channels: Type.Array(Type.Union([Type.Literal('sms'), Type.Literal('email')]), { minItems: 1, maxItems: 2, uniqueItems: true }),
+};
+
+/** PUT: the whole policy, every field named (a left-out field is a 400 listing all that are missing); unknown fields are refused. */
 export const PolicyBody = Type.Object(
   {
-    reminderOffsets: Type.Optional(Type.Array(Duration, { maxItems: 10 })),
-    grace: Type.Optional(Duration),
-    annotationWindow: Type.Optional(Duration),
-    quietHours: Type.Optional(Nullable(Type.Object({ start: HourMinute, end: HourMinute }, { additionalProperties: false }))),
-    selfService: Type.Optional(
-      Type.Object(
-        { maxReschedules: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })), cutoff: Type.Optional(Duration) },
-        { additionalProperties: false },
-      ),
-    ),
-    retention: Type.Optional(
-      Type.Object(
-        {
-          NO_REASON: Type.Optional(Type.String({ ...Duration, description: 'from P1Y to P3Y; default P1Y' })),
-          UNREACHABLE: Type.Optional(Type.String({ ...Duration, description: 'at most the NO_REASON retention; default P90D' })),
-        },
-        { additionalProperties: false },
-      ),
-    ),
-    disputeWindow: Type.Optional(Type.String({ ...Duration, description: 'how long after classification the candidate may see and contest a record; positive, at most P1Y; default P30D' })),
-    shareAcrossSubsidiaries: Type.Optional(Type.Boolean()),
-    channels: Type.Optional(Type.Array(Type.Union([Type.Literal('sms'), Type.Literal('email')]), { minItems: 1, maxItems: 2, uniqueItems: true })),
+    reminderOffsets: policyField.reminderOffsets,
+    grace: policyField.grace,
+    annotationWindow: policyField.annotationWindow,
+    quietHours: policyField.quietHours,
+    selfService: Type.Object({ maxReschedules: policyField.maxReschedules, cutoff: policyField.cutoff }, { additionalProperties: false }),
+    retention: Type.Object({ NO_REASON: policyField.NO_REASON, UNREACHABLE: policyField.UNREACHABLE }, { additionalProperties: false }),
+    disputeWindow: policyField.disputeWindow,
+    shareAcrossSubsidiaries: policyField.shareAcrossSubsidiaries,
+    channels: policyField.channels,
   },
   { additionalProperties: false },
 );
 export type PolicyBody = Static<typeof PolicyBody>;
+
+/**
+ * PATCH: a JSON merge patch (RFC 7396) over the current policy: members left
+ * out keep their value, objects merge member by member, arrays are replaced.
+ * Only `quietHours` may be null (no quiet hours): every other field keeps a value.
+ */
+export const PolicyPatch = Type.Object(
+  {
+    reminderOffsets: Type.Optional(policyField.reminderOffsets),
+    grace: Type.Optional(policyField.grace),
+    annotationWindow: Type.Optional(policyField.annotationWindow),
+    quietHours: Type.Optional(policyField.quietHours),
+    selfService: Type.Optional(
+      Type.Object({ maxReschedules: Type.Optional(policyField.maxReschedules), cutoff: Type.Optional(policyField.cutoff) }, { additionalProperties: false }),
+    ),
+    retention: Type.Optional(
+      Type.Object({ NO_REASON: Type.Optional(policyField.NO_REASON), UNREACHABLE: Type.Optional(policyField.UNREACHABLE) }, { additionalProperties: false }),
+    ),
+    disputeWindow: Type.Optional(policyField.disputeWindow),
+    shareAcrossSubsidiaries: Type.Optional(policyField.shareAcrossSubsidiaries),
+    channels: Type.Optional(policyField.channels),
+  },
+  { additionalProperties: false },
+);
+export type PolicyPatch = Static<typeof PolicyPatch>;
 
 const PolicyShape = Type.Object({
   reminderOffsets: Type.Array(Type.String()),
