@@ -25,6 +25,9 @@ COPY . .
 # its adapter; the real one comes from the environment at run time.
 RUN DATABASE_URL=postgresql://build@127.0.0.1:5432/build npx prisma generate
 
+# The HR console's app, served at /console (api/scopes/console-app.ts).
+RUN npx vite build --config console/vite.config.mts
+
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000

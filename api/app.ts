@@ -11,6 +11,7 @@
  *        providers   /webhooks/…                       request.receiptsFrom  api/scopes/providers.ts
  *   /console/auth    console sign-in: login, callback, request.session       api/scopes/console-auth.ts
  *                    link/<code>, logout
+ *   /console         the HR console's app (static)     (public files)        api/scopes/console-app.ts
  *   /    operations  /healthz /readyz /metrics /docs   (public)              api/scopes/operations.ts
  *
  * HR's scope accepts the HR console's session cookie beside the bearer token
@@ -33,6 +34,7 @@ import routeTable from './plugins/route-table';
 import security from './plugins/security';
 import { registerRawJson } from './raw-json';
 import { ErrorBody } from './schemas/common';
+import consoleAppScope from './scopes/console-app';
 import consoleAuthScope from './scopes/console-auth';
 import hrScope from './scopes/hr';
 import linkScope from './scopes/link';
@@ -183,6 +185,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     { prefix: '/v1' },
   );
   await app.register(consoleAuthScope);
+  await app.register(consoleAppScope);
   await app.register(operationsScope);
   return app;
 }

@@ -3,7 +3,7 @@
 // before node_modules exists, so it is plain Node with no dependencies, and
 // each step is skipped when its output is already newer than its input.
 import { spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -55,6 +55,22 @@ if (client === null || (schema !== null && schema > client) || (install !== null
   // Prisma 6.19 falls back to downloading native engines, which fails offline.
   const DATABASE_URL = process.env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
   run(bin('prisma'), ['generate'], { env: { ...process.env, DATABASE_URL, CHECKPOINT_DISABLE: '1' } });
+}
+
+// The HR console's app (console/, served at /console): built by Vite into
+// dist/console when a source file, or the install, is newer than the build.
+function newest(relative) {
+  let latest = mtime(relative) ?? 0;
+  for (const entry of readdirSync(join(root, relative), { withFileTypes: true })) {
+    const child = join(relative, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(child) : (mtime(child) ?? 0));
+  }
+  return latest;
+}
+const built = mtime('dist/console/index.html');
+if (built === null || newest('console') > built || (install !== null && install > built)) {
+  console.error('setup: building the HR console (vite build)…');
+  run(bin('vite'), ['build', '--config', join('console', 'vite.config.mts')]);
 }
 
 // Prints the path on stdout, which nobody here needs; progress goes to stderr.

@@ -7,12 +7,16 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { HrClaims } from '../../lib/hr-token';
 import type { Prisma } from '../../lib/database';
 import { verifyChain } from '../../domain/evidence';
+import { AWAITING_CLASSIFICATION } from '../../domain/interview';
+import { durationMs, resolvePolicy } from '../../domain/policy';
 import { auditedChange } from '../audit';
 import { changeAccepted, ensureNotEnded, findInterview, interviewDetail } from '../interview-view';
 import { HR_READ_ROLES, HR_WRITE_ROLES } from '../roles';
 import { ErrorBody } from '../schemas/common';
 import {
   AnnotationBody,
+  AwaitingList,
+  AwaitingQuery,
   ChangeAccepted,
   EvidenceTrail,
   InterviewDetail,
@@ -60,6 +64,54 @@ const interviewsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           outcome: iv.outcome,
         })),
       };
+    },
+  );
+
+  // The HR console's "needs a decision" queue: the oldest record first, since its window ends first.
+  app.get(
+    '/awaiting-classification',
+    {
+      schema: {
+        tags: ['hr'],
+        summary: 'Interviews awaiting classification (no-shows and late cancels), oldest first, with the end of each annotation window',
+        querystring: AwaitingQuery,
+        response: { 200: AwaitingList, '4xx': ErrorBody },
+      },
+      config: readers,
+    },
+    async (req) => {
+      const rows = await prisma.interview.findMany({
+        where: { AND: [visibleInterviews(req.hr!), { status: { in: [...AWAITING_CLASSIFICATION] } }] },
+        include: {
+          position: { select: { externalId: true, title: true } },
+          candidate: { select: { externalId: true, name: true } },
+          noShowRecords: { orderBy: { attempt: 'desc' }, take: 1 },
+        },
+        take: req.query.limit ?? 200,
+        orderBy: { startsAt: 'asc' },
+      });
+      const items = rows.flatMap((iv) => {
+        const record = iv.noShowRecords[0];
+        if (!record || record.attempt !== iv.attempt) return [];
+        // The window starts when the workflow recorded the no-show or late cancel (detectedAt), as the policy snapshot says.
+        const windowMs = durationMs(resolvePolicy(iv.policy).annotationWindow, 'annotationWindow');
+        return [
+          {
+            id: iv.id,
+            interviewId: iv.externalId,
+            subsidiaryId: iv.subsidiaryId,
+            status: iv.status,
+            attempt: iv.attempt,
+            kind: record.kind,
+            scheduledStart: record.scheduledStart.toISOString(),
+            detectedAt: record.detectedAt.toISOString(),
+            annotateBy: new Date(record.detectedAt.getTime() + windowMs).toISOString(),
+            candidate: { id: iv.candidate.externalId, name: iv.candidate.name },
+            position: { id: iv.position.externalId, title: iv.position.title },
+          },
+        ];
+      });
+      return { items: items.sort((x, y) => x.detectedAt.localeCompare(y.detectedAt)) };
     },
   );
 

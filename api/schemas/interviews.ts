@@ -139,3 +139,26 @@ export const SelfServiceView = Type.Object({
   reschedulesLeft: Type.Integer(),
   rescheduleCutoff: Type.String(),
 });
+
+export const AwaitingQuery = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 200 })) },
+  { additionalProperties: false },
+);
+
+export const AwaitingList = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      interviewId: Type.String(),
+      subsidiaryId: Type.String(),
+      status: Type.String({ description: 'NO_SHOW or LATE_CANCELLED' }),
+      attempt: Type.Integer(),
+      kind: Type.String({ description: 'the record: NO_SHOW or LATE_CANCEL' }),
+      scheduledStart: Type.String(),
+      detectedAt: Type.String(),
+      annotateBy: Type.String({ description: 'when the annotation window of the policy snapshot ends: the record then closes as UNANNOTATED' }),
+      candidate: Type.Object({ id: Type.String(), name: Type.String() }),
+      position: Type.Object({ id: Type.String(), title: Type.String() }),
+    }),
+  ),
+});
