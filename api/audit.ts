@@ -6,6 +6,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Prisma, PrismaClient } from '../lib/database';
 import { ApiError } from './errors';
+import { changeRef } from './idempotency';
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
@@ -56,7 +57,8 @@ export async function auditedChange<T>(
   entry: AuditEntryInput & { interviewId: string; subsidiaryId: string },
   run: (ref: string) => Promise<T>,
 ): Promise<T> {
-  const ref = await auditEntry(prisma, req, entry);
+  // A retry under the same Idempotency-Key carries the first attempt's entry (and so its update id).
+  const ref = await changeRef(prisma, req, () => auditEntry(prisma, req, entry));
   try {
     const result = await run(ref);
     await recordAuditOutcome(prisma, ref, { applied: true });

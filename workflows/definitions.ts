@@ -33,6 +33,12 @@ export interface CarriedState {
    * or before it belongs to that attempt, not this one.
    */
   previousWindowEnd?: string;
+  /**
+   * The refs of the latest requests applied (each request's ref is its update
+   * id): a retry of one that applied before continue-as-new, which Temporal's
+   * own update dedup (per run) no longer sees, is answered without applying it again.
+   */
+  appliedRefs?: string[];
 }
 
 export interface EventRef {

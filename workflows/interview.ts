@@ -127,6 +127,10 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
   let pending: ReminderPoint[] = input.carried?.pending ?? [];
   let selfReschedules = input.carried?.selfReschedules ?? 0;
   let previousWindowEnd = input.carried?.previousWindowEnd ? Date.parse(input.carried.previousWindowEnd) : -Infinity;
+  /** Refs of the requests applied lately, this run and the ones before it (CarriedState.appliedRefs). */
+  let appliedRefs: string[] = input.carried?.appliedRefs ?? [];
+  const APPLIED_REFS_KEPT = 50;
+  const applied = (ref: string) => appliedRefs.includes(ref);
   /** A login that is this attempt's attendance; the run loop records it. */
   let login: EventRef | null = null;
   /** The attendance arrived after the no-show was recorded: the no-show is withdrawn. */
@@ -207,6 +211,8 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
 
   /** Hands a request to the run loop and returns the state once it is applied. */
   const submit = async (r: Request): Promise<InterviewState> => {
+    // A retry of a change already applied (its update id outlived the run that applied it): the state as it is.
+    if (applied(r.req.ref)) return state();
     request = r;
     await condition(() => r.done);
     if (r.refused !== undefined) reject(r.refused);
@@ -215,6 +221,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
 
   setHandler(rescheduleUpdate, (req) => submit({ kind: 'reschedule', req, done: false }), {
     validator: (req) => {
+      if (applied(req.ref)) return;
       guard();
       const to = Date.parse(req.startsAt);
       if (Number.isNaN(to)) reject('startsAt is not a valid time');
@@ -233,14 +240,16 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
   });
 
   setHandler(cancelUpdate, (req) => submit({ kind: 'cancel', req, done: false }), {
-    validator: (_req) => {
+    validator: (req) => {
+      if (applied(req.ref)) return;
       guard();
       if (!isUpcoming(status)) reject(`an interview that is ${status} cannot be cancelled`);
     },
   });
 
   setHandler(annotateUpdate, (req) => submit({ kind: 'annotate', req, done: false }), {
-    validator: (_req) => {
+    validator: (req) => {
+      if (applied(req.ref)) return;
       guard();
       if (!AWAITING_CLASSIFICATION.includes(status)) {
         reject(`only a no-show or a late cancellation can be classified; this interview is ${status}`);
@@ -407,6 +416,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
     const at = nowIso();
     const after =
       r.kind === 'reschedule' ? await reschedule(r.req, at) : r.kind === 'cancel' ? await cancel(r.req, at) : await annotate(r.req, at);
+    appliedRefs = [...appliedRefs, r.req.ref].slice(-APPLIED_REFS_KEPT);
     r.done = true;
     request = null;
     return after;
@@ -428,6 +438,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
     pending,
     selfReschedules,
     ...(previousWindowEnd === -Infinity ? {} : { previousWindowEnd: new Date(previousWindowEnd).toISOString() }),
+    ...(appliedRefs.length ? { appliedRefs } : {}),
   });
 
   /** Ends this run and starts the next from the carried state. */

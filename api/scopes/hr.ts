@@ -17,6 +17,7 @@ import type { SecretsConfig } from '../../lib/config';
 import { verifyHrToken, type HrClaims, type HrRole } from '../../lib/hr-token';
 import { consoleUser, registerConsoleSession } from '../console-session';
 import { ApiError } from '../errors';
+import { idempotentWrites } from '../idempotency';
 import { authenticateThenCharge } from '../plugins/rate-limit';
 import alertsRoutes from '../routes/alerts';
 import attendanceRoutes from '../routes/attendance';
@@ -127,6 +128,14 @@ const hrScope: FastifyPluginAsync = async (app) => {
     if (req.routeOptions.config.groupWide && subsidiaryId !== undefined) {
       throw new ApiError(403, 'forbidden', 'this changes the whole group: a token narrowed to one subsidiary may not do it');
     }
+  });
+
+  // Writes take an Idempotency-Key, per HR subject in a group, once the caller is known.
+  idempotentWrites(app, {
+    prisma: app.turnout.prisma,
+    at: 'preHandler',
+    scopeOf: (req) => `hr:${req.hr!.groupId}:${req.hr!.sub}`,
+    inProgressMs: Math.max(60_000, 3 * app.turnout.api.temporalTimeoutMs),
   });
 
   await app.register(interviewsRoutes);

@@ -8,6 +8,7 @@
  * candidates are counted by address under the anonymous rate limit, charged
  * before anything else.
  */
+import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { PrismaClient } from '../../lib/database';
 import { verifySelfServiceToken } from '../../lib/self-service-token';
@@ -16,6 +17,7 @@ import { isUpcoming } from '../../domain/interview';
 import { durationMs, resolvePolicy } from '../../domain/policy';
 import { contestUntil, shortLinkState, type ShortLinkState } from '../../domain/self-service';
 import { ApiError } from '../errors';
+import { idempotentWrites } from '../idempotency';
 import disputesRoutes from '../routes/self-service-disputes';
 import selfServiceRoutes from '../routes/self-service';
 import { documentScope } from './document';
@@ -100,6 +102,14 @@ const linkScope: FastifyPluginAsync = async (app) => {
   });
   app.addHook('onRoute', documentScope({ rateLimited: true }));
   app.addHook('onRequest', app.chargeCaller);
+  // Keys belong to the link; looked up before the link is judged, so a retry of a
+  // change that used the link up (a cancellation) still gets its first outcome.
+  idempotentWrites(app, {
+    prisma,
+    at: 'preValidation',
+    scopeOf: (req) => `link:${createHash('sha256').update((req.params as { token: string }).token).digest('hex')}`,
+    inProgressMs: Math.max(60_000, 3 * app.turnout.api.temporalTimeoutMs),
+  });
   app.addHook('preValidation', async (req) => {
     // Every route here has :token in its path (checked above); it is text until validation.
     req.link = await openLink(prisma, secrets.masterKey, (req.params as { token: string }).token);
