@@ -3,6 +3,7 @@
  * value stops start-up with a message naming the variable. Every variable is
  * documented in the README with its default.
  */
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { isLocalDatabaseHost, poolConfigFromUrl, usesTls } from './database-url';
@@ -419,13 +420,28 @@ export function providerWebhooksConfig(env: Env = process.env): Pick<ProvidersCo
   const authToken = str(env, 'TWILIO_AUTH_TOKEN', '');
   const statusCallbackUrl = url(env, 'TWILIO_STATUS_CALLBACK_URL', `${publicUrl(env)}/v1/webhooks/twilio/status`);
   const publicKey = str(env, 'SENDGRID_WEBHOOK_PUBLIC_KEY', '');
-  if (publicKey && !/^[A-Za-z0-9+/=\s-]+$/.test(publicKey.replace(/-----[A-Z ]+-----/g, ''))) {
-    throw new ConfigError('SENDGRID_WEBHOOK_PUBLIC_KEY', 'must be the base64 verification key from SendGrid');
+  if (publicKey) {
+    try {
+      sendgridPublicKey(publicKey);
+    } catch {
+      throw new ConfigError('SENDGRID_WEBHOOK_PUBLIC_KEY', 'must be the verification key from SendGrid (an ECDSA P-256 public key, base64 or PEM)');
+    }
   }
   return {
     twilioWebhook: authToken ? { authToken, statusCallbackUrl } : null,
     sendgridWebhook: publicKey ? { publicKey } : null,
   };
+}
+
+/** SendGrid's verification key: base64 DER (SubjectPublicKeyInfo), as its settings page shows it, or PEM; ECDSA P-256 only. */
+export function sendgridPublicKey(configured: string): KeyObject {
+  const key = configured.includes('-----BEGIN')
+    ? createPublicKey(configured)
+    : createPublicKey({ key: Buffer.from(configured.replace(/\s+/g, ''), 'base64'), format: 'der', type: 'spki' });
+  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new Error('not an ECDSA P-256 public key');
+  }
+  return key;
 }
 
 export function providersConfig(env: Env = process.env): ProvidersConfig {

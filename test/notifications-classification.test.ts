@@ -3,6 +3,7 @@
  * (activities/messaging/errors.ts), what a delivery receipt means
  * (domain/receipts.ts), and the quiet-hours rule, as pure units.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import twilio from 'twilio';
 import { classifySendGridError, classifyTwilioError, scrub } from '../activities/messaging/errors';
 import { quietHoursDecision } from '../activities/messaging/quiet-hours';
@@ -190,13 +191,21 @@ describe('providersConfig', () => {
   });
 
   test("the API's webhook settings do not depend on the worker's (an API process with only the auth token and key)", () => {
-    const env = { TWILIO_AUTH_TOKEN: 'token', SENDGRID_WEBHOOK_PUBLIC_KEY: 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE', TWILIO_ACCOUNT_SID: 'AC1' };
+    const key = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+    const env = { TWILIO_AUTH_TOKEN: 'token', SENDGRID_WEBHOOK_PUBLIC_KEY: key, TWILIO_ACCOUNT_SID: 'AC1' };
     // The worker's reader refuses this (no sender); the API's does not need one.
     expect(() => providersConfig(env)).toThrow('TWILIO_FROM_NUMBER');
     expect(providerWebhooksConfig(env)).toEqual({
       twilioWebhook: { authToken: 'token', statusCallbackUrl: 'http://127.0.0.1:3000/v1/webhooks/twilio/status' },
-      sendgridWebhook: { publicKey: 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE' },
+      sendgridWebhook: { publicKey: key },
     });
+  });
+
+  test('a SendGrid verification key that is not an ECDSA P-256 public key stops start-up naming the variable', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+    for (const bad of ['MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE', 'not a key', rsa]) {
+      expect(() => providerWebhooksConfig({ SENDGRID_WEBHOOK_PUBLIC_KEY: bad })).toThrow('SENDGRID_WEBHOOK_PUBLIC_KEY');
+    }
   });
 
   test.each([

@@ -17,6 +17,7 @@ import type { AcceptedMessage } from '../dev/standins/http-standin';
 import { SendGridSigner, SendGridStandIn, sendgridError, sendgridEvent } from '../dev/standins/sendgrid';
 import { TwilioStandIn, twilioError, twilioSignature } from '../dev/standins/twilio';
 import { STANDIN_CALLBACK_URL, useStandIns, type StandInEnvironment } from './support/provider-env';
+import { buildApiApp } from './support/api-app';
 
 const twilioApi = new TwilioStandIn();
 const sendgridApi = new SendGridStandIn();
@@ -424,6 +425,70 @@ describe('delivery receipts', () => {
     expect((await postSendGridEvents(events, { ...signer.headers(raw), 'x-twilio-email-event-webhook-signature': 'not-base64-der' })).statusCode).toBe(403);
 
     expect(await h.prisma.evidence.count({ where: { interviewId } })).toBe(before);
+  }, 40_000);
+
+  test('a SendGrid signature older than 10 minutes is refused (403) even though it verifies, and nothing is recorded', async () => {
+    const interviewId = await confirm(['email']);
+    await settledNotifications(interviewId, 1);
+    const raw = JSON.stringify([sendgridEvent(sendgridApi.accepted[0]!, 'delivered')]);
+    const before = await h.prisma.evidence.count({ where: { interviewId } });
+    const elevenMinutesAgo = String(Math.floor(Date.now() / 1000) - 11 * 60);
+    const stale = await postSendGridEvents([], signer.headers(raw, elevenMinutesAgo), raw);
+    expect(stale.statusCode).toBe(403);
+    expect(stale.json().error).toMatchObject({ code: 'stale_signature', details: { field: 'headers.x-twilio-email-event-webhook-timestamp' } });
+    const nineMinutesAgo = String(Math.floor(Date.now() / 1000) - 9 * 60);
+    expect((await postSendGridEvents([], signer.headers(raw, nineMinutesAgo), raw)).json()).toEqual({ recorded: 1, duplicates: 0, unknown: 0 });
+    expect(await h.prisma.evidence.count({ where: { interviewId } })).toBe(before + 1);
+  }, 40_000);
+
+  test('the SendGrid signature is checked over the raw bytes before they are parsed: a wrongly signed non-JSON body is 403, a rightly signed one 400', async () => {
+    const raw = '[{"event": "delivered", ';
+    const wrong = await postSendGridEvents([], new SendGridSigner().headers(raw), raw);
+    expect([wrong.statusCode, wrong.json().error.code]).toEqual([403, 'bad_signature']);
+    const right = await postSendGridEvents([], signer.headers(raw), raw);
+    expect([right.statusCode, right.json().error.code]).toEqual([400, 'malformed_json']);
+  });
+
+  test('an unsigned SendGrid batch is refused from its headers, before its body is read: 401 even above the body limit', async () => {
+    const huge = `[${'"x",'.repeat(1_600_000)}"x"]`; // about 6.4 MB, over the route's 5 MB
+    const res = await postSendGridEvents([], {}, huge);
+    expect([res.statusCode, res.json().error.code]).toEqual([401, 'unsigned']);
+    const signedButHuge = await postSendGridEvents([], signer.headers(huge), huge);
+    expect(signedButHuge.statusCode).toBe(413);
+  });
+
+  test('unverified SendGrid requests are charged to the anonymous per-address budget', async () => {
+    const app = await buildApiApp(h, { rateLimitAnonymousPerMinute: 3 });
+    try {
+      const raw = '[]';
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const res = await app.inject({ method: 'POST', url: '/v1/webhooks/sendgrid/events', headers: { 'content-type': 'application/json', ...new SendGridSigner().headers(raw) }, payload: raw });
+        statuses.push(res.statusCode);
+      }
+      expect(statuses).toEqual([403, 403, 403, 429]);
+      const stale = await app.inject({
+        method: 'POST',
+        url: '/v1/webhooks/sendgrid/events',
+        headers: { 'content-type': 'application/json', ...signer.headers(raw, String(Math.floor(Date.now() / 1000) - 3600)) },
+        payload: raw,
+      });
+      expect(stale.statusCode).toBe(429);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('a replayed Twilio callback (Twilio signs no timestamp) is a duplicate by MessageSid and status: recorded once', async () => {
+    const interviewId = await confirm(['sms']);
+    await settledNotifications(interviewId, 1);
+    const m = twilioApi.accepted[0]!;
+    expect((await twilioCallback(m, 'delivered')).json()).toEqual({ recorded: 1, duplicates: 0, unknown: 0 });
+    for (let i = 0; i < 3; i++) expect((await twilioCallback(m, 'delivered')).json()).toEqual({ recorded: 0, duplicates: 1, unknown: 0 });
+    // Another status of the same message is another receipt.
+    expect((await twilioCallback(m, 'sent')).json()).toEqual({ recorded: 1, duplicates: 0, unknown: 0 });
+    const receipts = await h.prisma.evidence.findMany({ where: { interviewId, kind: 'MESSAGE_RECEIPT' } });
+    expect(receipts.map((e) => e.key).sort()).toEqual([`receipt:${m.id}:delivered`, `receipt:${m.id}:sent`]);
   }, 40_000);
 
   test("a provider's burst of receipts from one address is not cut off by the API's per-IP limit for anonymous callers", async () => {
