@@ -14,13 +14,19 @@
  *               to happen and not cancelled, the share the candidate missed;
  *               null when there were none
  *
+ * The dimensions that look for causes: `hour` and `weekday` (ISO, 1 =
+ * Monday) of the attempt's start in the candidate's time zone (UTC when the
+ * platform gave none, or one PostgreSQL does not know), `remindersReached`
+ * (how many reminder points had a delivered message: 0, 1, 2, 3+) and
+ * `leadTime` (confirmation to the attempt's start: <1d, 1-3d, 3-7d, 7d+).
+ *
  * Group-by columns come from a fixed whitelist; their SQL is written here,
  * never taken from the request.
  */
 import { Prisma, type PrismaClient } from '../lib/database';
 import { RECORDED_STATUSES, STATUSES } from './interview';
 
-export const REPORT_DIMENSIONS = ['subsidiary', 'position', 'region', 'reason', 'channel', 'delivered'] as const;
+export const REPORT_DIMENSIONS = ['subsidiary', 'position', 'region', 'reason', 'channel', 'delivered', 'hour', 'weekday', 'remindersReached', 'leadTime'] as const;
 export type ReportDimension = (typeof REPORT_DIMENSIONS)[number];
 
 /** The stored monthly report: by subsidiary and classification, the view group HR starts from. */
@@ -55,6 +61,14 @@ export type ReportRow = Partial<{
   reason: string | null;
   channel: string;
   delivered: string;
+  /** 0–23: the hour of the attempt's start in the candidate's time zone (UTC when unknown). */
+  hour: number;
+  /** 1 (Monday) – 7 (Sunday), ISO, in the same zone. */
+  weekday: number;
+  /** How many reminder points of the attempt had a delivered message: 0, 1, 2, 3+. */
+  remindersReached: string;
+  /** From confirmation to the attempt's start: <1d, 1-3d, 3-7d, 7d+. */
+  leadTime: string;
 }> &
   ReportCounts;
 
@@ -86,7 +100,7 @@ export function monthRange(month: string): { from: Date; to: Date } {
   return { from: new Date(Date.UTC(y, mo - 1, 1)), to: new Date(Date.UTC(y, mo, 1)) };
 }
 
-type Join = 'subsidiary' | 'position' | 'delivery';
+type Join = 'subsidiary' | 'position' | 'delivery' | 'localStart' | 'reached';
 
 /**
  * An interview row stands for its current attempt unless that attempt left a
@@ -96,6 +110,11 @@ type Join = 'subsidiary' | 'position' | 'delivery';
 const WITHOUT_RECORD_SQL = STATUSES.filter((s) => !RECORDED_STATUSES.includes(s))
   .map((s) => `'${s}'`)
   .join(', ');
+
+/** Confirmation to the attempt's start, in days: the bucket's label and its rank (the rows' order). */
+const LEAD_DAYS = `extract(epoch FROM a."startsAt" - a."confirmedAt") / 86400`;
+const LEAD_TIME_LABEL = `CASE WHEN ${LEAD_DAYS} < 1 THEN '<1d' WHEN ${LEAD_DAYS} < 3 THEN '1-3d' WHEN ${LEAD_DAYS} < 7 THEN '3-7d' ELSE '7d+' END`;
+const LEAD_TIME_RANK = `CASE WHEN ${LEAD_DAYS} < 1 THEN 0 WHEN ${LEAD_DAYS} < 3 THEN 1 WHEN ${LEAD_DAYS} < 7 THEN 2 ELSE 3 END`;
 
 /**
  * Each dimension: its output columns (name and SQL expression), what it groups
@@ -110,6 +129,15 @@ const DIMENSION_SQL: Record<ReportDimension, { columns: [string, string][]; grou
   // The channel set of the interview ("email", "sms", "email+sms"): one value per attempt, so rows add up.
   channel: { columns: [['channel', 'a.channel']], groupBy: ['a.channel'] },
   delivered: { columns: [['delivered', 'd.delivered']], groupBy: ['d.delivered'], join: 'delivery' },
+  hour: { columns: [['hour', 'lt.hour']], groupBy: ['lt.hour'], join: 'localStart' },
+  weekday: { columns: [['weekday', 'lt.weekday']], groupBy: ['lt.weekday'], join: 'localStart' },
+  // The bucket's rank orders the rows (0, 1, 2, 3+) whatever the labels sort as.
+  remindersReached: {
+    columns: [['remindersReached', "CASE WHEN rr.points >= 3 THEN '3+' ELSE rr.points::text END"]],
+    groupBy: ['least(rr.points, 3)', "CASE WHEN rr.points >= 3 THEN '3+' ELSE rr.points::text END"],
+    join: 'reached',
+  },
+  leadTime: { columns: [['leadTime', LEAD_TIME_LABEL]], groupBy: [LEAD_TIME_RANK, LEAD_TIME_LABEL] },
 };
 
 const JOIN_SQL: Record<Join, string> = {
@@ -122,6 +150,17 @@ const JOIN_SQL: Record<Join, string> = {
                   ELSE 'none' END AS delivered
       FROM "Notification" n
       WHERE n."interviewId" = a."interviewId" AND n.attempt = a.attempt) d ON true`,
+  // The start in the candidate's zone; a zone PostgreSQL does not know (the platform's free text) counts as UTC.
+  localStart: `JOIN "Candidate" c ON c.id = a."candidateId"
+    LEFT JOIN pg_timezone_names tz ON tz.name = c.timezone
+    CROSS JOIN LATERAL (
+      SELECT extract(hour FROM a."startsAt" AT TIME ZONE coalesce(tz.name, 'UTC'))::int AS hour,
+             extract(isodow FROM a."startsAt" AT TIME ZONE coalesce(tz.name, 'UTC'))::int AS weekday) lt`,
+  // Reminder points (not the confirmation) of the attempt with a message a provider receipt says arrived.
+  reached: `LEFT JOIN LATERAL (
+      SELECT count(DISTINCT n.point) FILTER (WHERE n.point <> 'confirmation' AND (n."deliveredAt" IS NOT NULL OR n."deliveryStatus" = 'delivered'))::int AS points
+      FROM "Notification" n
+      WHERE n."interviewId" = a."interviewId" AND n.attempt = a.attempt) rr ON true`,
 };
 
 /** The report's SQL for a scope and month; exported so the benchmark can EXPLAIN exactly this query. */
@@ -149,14 +188,14 @@ export function noShowReportSql(input: { subsidiaryIds: string[]; month: string;
 
   return Prisma.sql`
     WITH attempts AS (
-      SELECT i.id AS "interviewId", i.attempt, i."subsidiaryId", i."positionId", ${Prisma.raw(channel)} AS channel,
+      SELECT i.id AS "interviewId", i.attempt, i."subsidiaryId", i."positionId", i."candidateId", i."startsAt", i."confirmedAt", ${Prisma.raw(channel)} AS channel,
              CASE i.status WHEN 'ATTENDED' THEN 'attended' WHEN 'CANCELLED' THEN 'cancelled' ELSE 'open' END AS result,
              NULL::text AS reason
       FROM "Interview" i
       WHERE i."subsidiaryId" = ANY(${ids}::uuid[]) AND i."startsAt" >= ${from} AND i."startsAt" < ${to}
         AND i.status IN (${Prisma.raw(WITHOUT_RECORD_SQL)})
       UNION ALL
-      SELECT r."interviewId", r.attempt, i."subsidiaryId", i."positionId", ${Prisma.raw(channel)},
+      SELECT r."interviewId", r.attempt, i."subsidiaryId", i."positionId", i."candidateId", r."scheduledStart", i."confirmedAt", ${Prisma.raw(channel)},
              CASE r.kind WHEN 'NO_SHOW' THEN 'no_show' ELSE 'late_cancel' END,
              COALESCE(r.classification::text, 'UNCLASSIFIED')
       FROM "NoShowRecord" r JOIN "Interview" i ON i.id = r."interviewId"

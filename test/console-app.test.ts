@@ -279,6 +279,13 @@ describeWithBrowser('the HR console', () => {
     }
     await page.getByLabel('Grouped by').selectOption('reason');
     await table.getByRole('rowheader', { name: 'No reason' }).waitFor();
+    // The dimensions that look for causes: the seeded candidates have no time zone, so hours are UTC.
+    await page.getByLabel('Grouped by').selectOption('hour');
+    await table.getByRole('rowheader', { name: '11:00' }).waitFor();
+    await page.getByLabel('Grouped by').selectOption('weekday');
+    await table.getByRole('rowheader', { name: 'Tuesday' }).waitFor();
+    await page.getByLabel('Grouped by').selectOption('leadTime');
+    await table.getByRole('rowheader', { name: '1-3d' }).waitFor();
     await expectAccessible(page);
     await page.getByLabel('Grouped by').selectOption('subsidiary');
     await table.getByRole('rowheader', { name: 'subsidiary-1' }).waitFor();

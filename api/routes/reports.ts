@@ -44,11 +44,12 @@ const reportsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['reports'],
-        summary: 'No-show counts and rate for a month, grouped by subsidiary, position, region, reason, channel, delivered',
+        summary: 'No-show counts and rate for a month, grouped by subsidiary, position, region, reason, channel, delivered, hour, weekday, remindersReached, leadTime',
         description:
           'The unit is an attempt, in the UTC month of its scheduled start. noShowRate = noShow / (attended + noShow). ' +
           '`reason` is the record classification (null for attempts without a record, UNCLASSIFIED while HR has not classified). ' +
-          '`channel` is the interview’s channel set ("email+sms"). `delivered` says whether a message of the attempt was delivered (receipt), only sent, or none.',
+          '`channel` is the interview’s channel set ("email+sms"). `delivered` says whether a message of the attempt was delivered (receipt), only sent, or none. ' +
+          '`hour` (0-23) and `weekday` (1 = Monday … 7) are of the start in the candidate’s time zone (UTC when unknown); `remindersReached` counts the reminder points with a delivered message (0, 1, 2, 3+); `leadTime` is confirmation to start (<1d, 1-3d, 3-7d, 7d+).',
         querystring: ReportQuery,
         response: {
           200: { content: { 'application/json': { schema: ReportView }, 'text/csv': { schema: Type.String() } } },

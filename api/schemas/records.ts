@@ -224,7 +224,7 @@ export type ResolveBody = Static<typeof ResolveBody>;
 export const ReportQuery = Type.Object(
   {
     month: Type.String({ pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM (UTC)' }),
-    groupBy: Type.Optional(Type.String({ maxLength: 200, description: 'comma-separated: subsidiary, position, region, reason, channel, delivered' })),
+    groupBy: Type.Optional(Type.String({ maxLength: 200, description: 'comma-separated: subsidiary, position, region, reason, channel, delivered, hour, weekday, remindersReached, leadTime' })),
   },
   { additionalProperties: false },
 );
@@ -249,6 +249,10 @@ export const ReportRow = Type.Object({
   reason: Type.Optional(Nullable(Type.String())),
   channel: Type.Optional(Type.String()),
   delivered: Type.Optional(Type.String()),
+  hour: Type.Optional(Type.Integer({ minimum: 0, maximum: 23, description: "the start's hour in the candidate's time zone (UTC when unknown)" })),
+  weekday: Type.Optional(Type.Integer({ minimum: 1, maximum: 7, description: 'ISO weekday of the start in the same zone: 1 = Monday … 7 = Sunday' })),
+  remindersReached: Type.Optional(Type.String({ description: 'reminder points with a delivered message: 0, 1, 2, 3+' })),
+  leadTime: Type.Optional(Type.String({ description: 'confirmation to start: <1d, 1-3d, 3-7d, 7d+' })),
   ...Counts,
 });
 

@@ -13,7 +13,7 @@ import { ScrollRegion } from '../scroll-region';
 import { percent } from '../format';
 import { known, type MessageKey, type T } from '../i18n';
 
-export const DIMENSIONS = ['subsidiary', 'position', 'region', 'reason', 'channel', 'delivered'] as const;
+export const DIMENSIONS = ['subsidiary', 'position', 'region', 'reason', 'channel', 'delivered', 'hour', 'weekday', 'remindersReached', 'leadTime'] as const;
 type Dimension = (typeof DIMENSIONS)[number];
 
 /** The column(s) of a report row that name its group. */
@@ -28,6 +28,10 @@ function rowLabel(t: T, dim: Dimension, row: api.ReportRow): string {
       return row.reason ? known(t, String(row.reason), String(row.reason)) : t('unknown');
     case 'delivered':
       return row.delivered ? known(t, `delivered_${row.delivered}`, String(row.delivered)) : t('unknown');
+    case 'weekday':
+      return row.weekday ? known(t, `weekday${row.weekday}`, String(row.weekday)) : t('unknown');
+    case 'hour':
+      return row.hour === null || row.hour === undefined ? t('unknown') : `${String(row.hour).padStart(2, '0')}:00`;
     default:
       return v(dim);
   }
