@@ -89,3 +89,32 @@ test("a platform's retry refused with a 4xx keeps the inbox row an earlier reque
   const interview = await waitForInterviewRow(w, tenant.subsidiaryId, event.data.interviewId, 15_000);
   expect(interview.confirmedAt).toBeDefined();
 }, 40_000);
+
+test('logins are judged by their own time, not by when a lagging worker hears of them: inside the window attendance, after it a late login', async () => {
+  const tenant = await createTestTenant(api, { ...LAG_POLICY, reminderOffsets: [] });
+  const startsAt = new Date(Date.now() + 3_000);
+  const onTime = confirmedEvent({ startsAt, channels: ['sms'] });
+  const late = confirmedEvent({ startsAt, channels: ['sms'] });
+  expect((await postEvent(api, tenant, onTime)).statusCode).toBe(202);
+  expect((await postEvent(api, tenant, late)).statusCode).toBe(202);
+  // Both logins reach the workflows while no worker runs them, after start + grace (2 s).
+  await new Promise((r) => setTimeout(r, startsAt.getTime() + 3_000 - Date.now()));
+  const login = (interviewId: string, at: Date) => ({
+    id: `evt-${interviewId}-login`,
+    type: 'candidate.logged_in',
+    occurredAt: at.toISOString(),
+    data: { interviewId, at: at.toISOString() },
+  });
+  expect((await postEvent(api, tenant, login(onTime.data.interviewId, new Date(startsAt.getTime() + 1_000)))).statusCode).toBe(202);
+  expect((await postEvent(api, tenant, login(late.data.interviewId, new Date()))).statusCode).toBe(202);
+
+  const w = await startWorkerAt(Date.now());
+  const status = async (externalId: string, want: string) =>
+    eventually(async () => {
+      const iv = await waitForInterviewRow(w, tenant.subsidiaryId, externalId, 15_000);
+      return iv.status === want ? iv : undefined;
+    }, 20_000, `${externalId} ${want}`);
+  await status(onTime.data.interviewId, 'ATTENDED');
+  const missed = await status(late.data.interviewId, 'NO_SHOW');
+  expect(await w.prisma.evidence.count({ where: { interviewId: missed.id, kind: 'LATE_LOGIN' } })).toBe(1);
+}, 60_000);
