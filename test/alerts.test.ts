@@ -55,7 +55,7 @@ describe('a no-show', () => {
       expect(m.subject).toContain('No-show');
       expect(m.body).toContain('Li Wei');
       expect(m.body).toContain('Backend Engineer');
-      expect(m.body).toMatch(/\d+ reminder\(s\) sent/);
+      expect(m.body).toMatch(/\d+ message\(s\) sent/);
       expect(m.body).toContain('no login');
       expect(m.body).toContain('Classify by');
       expect(m.body).toContain(`/console/interviews/${externalId}`);

@@ -70,6 +70,21 @@ const HEADLINE: Record<Locale, Record<AlertKind, string>> = {
   'zh-CN': { NO_SHOW: '候选人缺席', LATE_CANCEL: '候选人临近取消', ANNOTATION_DUE: '缺席分类即将到期', LATE_IN_WINDOW_LOGIN: '决定后收到窗口内的登录记录' },
 };
 
+const LEAD: Record<Locale, Record<AlertKind, string>> = {
+  en: {
+    NO_SHOW: 'The candidate did not log in before the grace period ended. Classify the no-show, or reschedule.',
+    LATE_CANCEL: 'The candidate cancelled less than 24 hours before the start. Classify the late cancellation, or reschedule.',
+    ANNOTATION_DUE: 'This record is still unclassified; it closes as unannotated at the deadline.',
+    LATE_IN_WINDOW_LOGIN: 'A login inside the interview window reached Turnout after the record was decided. Consider reclassifying it.',
+  },
+  'zh-CN': {
+    NO_SHOW: '候选人在宽限期结束前未登录。请对缺席进行分类，或改期。',
+    LATE_CANCEL: '候选人在面试开始前不足 24 小时取消。请对此次取消进行分类，或改期。',
+    ANNOTATION_DUE: '此记录尚未分类，截止时将以“未标注”关闭。',
+    LATE_IN_WINDOW_LOGIN: '记录决定后才收到面试窗口内的登录。请考虑重新分类。',
+  },
+};
+
 function lines(c: AlertContent, locale: Locale, who: string): { headline: string; rows: [string, string][] } {
   const when = localTime(c.startsAt, c.timezone, locale);
   const deadline = c.deadline ? localTime(c.deadline, c.timezone, locale) : '—';
@@ -81,7 +96,7 @@ function lines(c: AlertContent, locale: Locale, who: string): { headline: string
         ['候选人', who],
         ['岗位', c.positionTitle],
         ['面试时间', `${when}（第 ${c.attempt} 次）`],
-        ['证据', `已发送提醒 ${c.reminders.sent} 条，已送达 ${c.reminders.delivered} 条；点击链接 ${c.linkClicks} 次；${login}`],
+        ['证据', `已发送消息（确认与提醒）${c.reminders.sent} 条，已送达 ${c.reminders.delivered} 条；点击链接 ${c.linkClicks} 次；${login}`],
         ['分类截止', deadline],
         ['处理', c.link],
       ],
@@ -94,7 +109,7 @@ function lines(c: AlertContent, locale: Locale, who: string): { headline: string
       ['Candidate', who],
       ['Position', c.positionTitle],
       ['Interview', `${when} (attempt ${c.attempt})`],
-      ['Evidence', `${c.reminders.sent} reminder(s) sent, ${c.reminders.delivered} delivered; link clicked ${c.linkClicks} time(s); ${login}`],
+      ['Evidence', `${c.reminders.sent} message(s) sent (confirmation and reminders), ${c.reminders.delivered} delivered; link clicked ${c.linkClicks} time(s); ${login}`],
       ['Classify by', deadline],
       ['Act', c.link],
     ],
@@ -108,7 +123,7 @@ export function renderAlertEmail(c: AlertContent, localeSetting: string): { subj
   const sep = locale === 'zh-CN' ? '：' : ': ';
   return {
     subject: `${headline}${sep}${c.candidateName} · ${c.positionTitle}`,
-    body: [locale === 'zh-CN' ? `${headline}。` : `${headline}.`, '', ...rows.map(([k, v]) => `${k}${sep}${v}`)].join('\n'),
+    body: [LEAD[locale][c.kind], '', ...rows.map(([k, v]) => `${k}${sep}${v}`)].join('\n'),
   };
 }
 
