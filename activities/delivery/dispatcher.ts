@@ -22,8 +22,10 @@
  * E-mails (at most once per alert and address): the row becomes SENDING just
  * before the transport is called and DELIVERED after; one left SENDING by a
  * dead worker is not sent again but marked FAILED (outcome unknown). A
- * transport error that says the message did not go out is retried on the
- * schedule; a permanent one fails the row. Every final outcome of an alert's
+ * transport error that says the message did not go out (the provider
+ * answered with a refusal, or no connection was made) is retried on the
+ * schedule; a permanent one fails the row, and so does a timeout, after
+ * which the e-mail may have gone. Every final outcome of an alert's
  * delivery, e-mail or webhook, is evidence on the interview.
  */
 import type { DeliveryConfig } from '../../lib/config';
@@ -163,9 +165,13 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     } catch (err) {
       const permanent = err instanceof ProviderError && err.permanent;
       const error = scrub((err as Error).message);
-      const delay = permanent ? null : nextAttemptDelay(config.retryScheduleMs, row.attempts + 1);
+      // Only a refusal the provider answered, or a connection never made, says the e-mail did not
+      // leave; after a timeout it may have, and a second alert e-mail is what this row prevents.
+      const notSent = (err instanceof ProviderError && err.failure.httpStatus !== undefined) || /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(String((err as Error).message));
+      const delay = permanent || !notSent ? null : nextAttemptDelay(config.retryScheduleMs, row.attempts + 1);
       if (delay === null) {
-        await finishEmail(id, row.alertId, { status: 'FAILED', error }, false, { error: permanent ? 'rejected' : 'retries spent' });
+        const why = permanent ? 'rejected' : notSent ? 'retries spent' : 'outcome unknown';
+        await finishEmail(id, row.alertId, { status: 'FAILED', error: why === 'outcome unknown' ? `outcome unknown, not sent again: ${error}` : error }, false, { error: why });
       } else {
         await prisma.alertEmail.update({ where: { id }, data: { status: 'PENDING', error, nextAttemptAt: new Date(Date.now() + delay), leaseUntil: null } });
       }
