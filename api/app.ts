@@ -13,6 +13,7 @@
  *                    link/<code>, logout
  *   /console         the HR console's app (static)     (public files)        api/scopes/console-app.ts
  *   /    operations  /healthz /readyz /metrics /docs   (public)              api/scopes/operations.ts
+ *                    (/docs the reference page, /docs/json the document)
  *
  * HR's scope accepts the HR console's session cookie beside the bearer token
  * (api/console-session.ts); only it and the console's sign-in routes read it.

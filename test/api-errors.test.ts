@@ -207,7 +207,7 @@ describe('429: a per-client rate limit', () => {
 
   test('health probes, metrics and the document are never limited', async () => {
     for (let i = 0; i < 5; i++) {
-      for (const url of ['/healthz', '/metrics', '/docs']) {
+      for (const url of ['/healthz', '/metrics', '/docs', '/docs/json']) {
         expect((await app.inject({ method: 'GET', url, remoteAddress: '198.51.100.99' })).statusCode).toBe(200);
       }
     }

@@ -1,5 +1,6 @@
 /**
- * GET /docs serves the OpenAPI document generated from the route schemas: it
+ * GET /docs/json serves the OpenAPI document generated from the route schemas
+ * (GET /docs shows it as a reference page): it
  * validates as OpenAPI, and it covers every route the app has (compared with
  * the app's own route table, filled by an onRoute hook before any route).
  */
@@ -10,7 +11,7 @@ let h: Harness;
 let doc: { openapi: string; paths: Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>> };
 beforeAll(async () => {
   h = await startHarness({ worker: false });
-  const res = await h.app.inject({ method: 'GET', url: '/docs' });
+  const res = await h.app.inject({ method: 'GET', url: '/docs/json' });
   expect(res.statusCode).toBe(200);
   doc = res.json();
 });
@@ -32,9 +33,10 @@ test('it lists every route of the app, and nothing the app does not serve', () =
   const table = h.app.routeTable;
   // HEAD routes Fastify adds beside each GET are the GET's; OPTIONS comes from CORS, off here.
   const gets = new Set(table.filter((r) => r.method === 'GET').map((r) => r.url));
-  for (const r of table.filter((r) => r.method === 'HEAD')) expect(gets.has(r.url)).toBe(true);
-  const served = table.filter((r) => r.method !== 'HEAD');
-  expect(served.filter((r) => r.hidden)).toEqual([]);
+  for (const r of table.filter((r) => r.method === 'HEAD' && !r.hidden)) expect(gets.has(r.url)).toBe(true);
+  // Only the reference page's own routes (its HTML, scripts, the document itself) are left out of the document.
+  expect(table.filter((r) => r.hidden && r.url !== '/docs' && !r.url.startsWith('/docs/'))).toEqual([]);
+  const served = table.filter((r) => r.method !== 'HEAD' && !r.hidden);
 
   const fromApp = served.map((r) => `${r.method} ${openApiPath(r.url)}`).sort();
   const fromDoc = Object.entries(doc.paths)
@@ -42,7 +44,7 @@ test('it lists every route of the app, and nothing the app does not serve', () =
     .sort();
   expect(fromDoc).toEqual(fromApp);
   // The contract's calls are all there (a sample that must never drop out).
-  for (const op of ['POST /v1/events', 'GET /v1/interviews/{id}', 'POST /v1/interviews/{id}/annotations', 'POST /v1/self-service/{token}/cancel', 'GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /docs']) {
+  for (const op of ['POST /v1/events', 'GET /v1/interviews/{id}', 'POST /v1/interviews/{id}/annotations', 'POST /v1/self-service/{token}/cancel', 'GET /healthz', 'GET /readyz', 'GET /metrics']) {
     expect(fromDoc).toContain(op);
   }
 });
@@ -52,7 +54,7 @@ test('write routes document their body and the limits they may answer with', () 
     for (const [method, op] of Object.entries(ops)) {
       if (!HTTP_METHODS.includes(method)) continue;
       // Probes, metrics, this document and the console's static files are never rate limited; everything else says it may be.
-      if (!['/healthz', '/readyz', '/metrics', '/docs', '/console', '/console/interviews/{id}', '/console/reports', '/console/assets/{file}'].includes(path)) {
+      if (!['/healthz', '/readyz', '/metrics', '/console', '/console/interviews/{id}', '/console/reports', '/console/assets/{file}'].includes(path)) {
         expect([path, method, Object.keys(op.responses)]).toEqual([path, method, expect.arrayContaining(['429'])]);
       }
       if (op.requestBody) {

@@ -230,7 +230,7 @@ test('endpoints: HR of another subsidiary neither sees nor changes them; URLs ou
 });
 
 test('the OpenAPI document lists every alert and webhook route', async () => {
-  const doc = (await h.app.inject({ method: 'GET', url: '/docs' })).json() as { paths: Record<string, Record<string, unknown>> };
+  const doc = (await h.app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, unknown>> };
   const ops = Object.entries(doc.paths).flatMap(([p, o]) => Object.keys(o).map((m) => `${m.toUpperCase()} ${p}`));
   for (const op of [
     'GET /v1/subsidiaries/{subsidiaryId}/alerting',

@@ -1,6 +1,6 @@
 /**
  * Public operations: liveness and readiness probes, Prometheus metrics (behind
- * METRICS_TOKEN when it is set) and the OpenAPI document. Outside /v1 and
+ * METRICS_TOKEN when it is set), the API reference page and its OpenAPI document. Outside /v1 and
  * never rate limited: a probe or a scraper must not be refused for its rate.
  */
 import type { FastifyPluginAsync } from 'fastify';
