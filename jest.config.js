@@ -9,7 +9,10 @@ module.exports = {
   roots: ['<rootDir>/test'],
   transform: {
     '^.+\\.tsx?$': ['ts-jest', { tsconfig: { isolatedModules: true } }],
+    // openid-client 6 and its dependencies ship ESM only; jest runs CommonJS, so they are compiled like our own code.
+    '/node_modules/(openid-client|oauth4webapi|jose)/.+\\.js$': ['ts-jest', { tsconfig: { isolatedModules: true, allowJs: true } }],
   },
+  transformIgnorePatterns: ['/node_modules/(?!(openid-client|oauth4webapi|jose)/)'],
   moduleFileExtensions: ['ts', 'tsx', 'js', 'json'],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/prisma/generated/', '<rootDir>/.turnout/'],
   modulePathIgnorePatterns: ['<rootDir>/.turnout/', '<rootDir>/dist/'],

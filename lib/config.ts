@@ -502,6 +502,65 @@ export interface ConsoleConfig {
   lifetimeMs: number;
   /** Production: the cookie is always Secure and carries the __Host- prefix; elsewhere Secure over https only. */
   secureCookie: boolean;
+  /** The installation's OpenID Connect provider; null: console links only. */
+  oidc?: OidcConfig | null;
+}
+
+/**
+ * Sign-in through the installation's OpenID Connect provider (authorization
+ * code with PKCE). Who signs in is read from the ID token's claims: their
+ * names are configurable, and claim values may be mapped to Turnout's roles.
+ */
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  /** Absent: a public client (PKCE only, no client authentication). */
+  clientSecret?: string;
+  /** Where the provider sends the browser back; absent: <TURNOUT_PUBLIC_URL>/console/auth/callback. */
+  redirectUri: string;
+  scopes: string;
+  claims: { role: string; group: string; subsidiary: string; name: string };
+  /** A claim value → a Turnout role ("hr-managers" → group_hr); a value that is itself a role name needs no entry. */
+  roleMap: Record<string, 'hr' | 'group_hr' | 'auditor'>;
+  /** Every sign-in in this group, whatever the token says (one installation, one group). */
+  fixedGroupId?: string;
+  /** Plain-http issuer: loopback only, outside production (a test's provider). */
+  allowInsecure: boolean;
+}
+
+const CONSOLE_ROLES = ['hr', 'group_hr', 'auditor'] as const;
+
+export function oidcConfig(env: Env = process.env): OidcConfig | null {
+  if (!env.OIDC_ISSUER) return null;
+  const issuer = url(env, 'OIDC_ISSUER').replace(/\/+$/, '');
+  const insecure = new URL(issuer).protocol === 'http:';
+  if (insecure && (isProduction(env) || !['127.0.0.1', 'localhost', '[::1]'].includes(new URL(issuer).hostname))) {
+    throw new ConfigError('OIDC_ISSUER', `must be an https:// URL (plain http only for a loopback provider outside production), got "${issuer}"`);
+  }
+  const roleMap: OidcConfig['roleMap'] = {};
+  for (const pair of str(env, 'OIDC_ROLE_MAP', '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [value, role] = pair.split('=').map((x) => x.trim());
+    if (!value || !role || !(CONSOLE_ROLES as readonly string[]).includes(role)) {
+      throw new ConfigError('OIDC_ROLE_MAP', `must be claim-value=role pairs separated by commas, the role one of ${CONSOLE_ROLES.join(', ')}; got "${pair}"`);
+    }
+    roleMap[value] = role as OidcConfig['roleMap'][string];
+  }
+  return {
+    issuer,
+    clientId: required(env, 'OIDC_CLIENT_ID', 'the client id registered with the identity provider'),
+    ...(env.OIDC_CLIENT_SECRET ? { clientSecret: env.OIDC_CLIENT_SECRET } : {}),
+    redirectUri: url(env, 'OIDC_REDIRECT_URI', `${publicUrl(env)}/console/auth/callback`),
+    scopes: str(env, 'OIDC_SCOPES', 'openid profile'),
+    claims: {
+      role: str(env, 'OIDC_ROLE_CLAIM', 'turnout_role'),
+      group: str(env, 'OIDC_GROUP_CLAIM', 'turnout_group'),
+      subsidiary: str(env, 'OIDC_SUBSIDIARY_CLAIM', 'turnout_subsidiary'),
+      name: str(env, 'OIDC_NAME_CLAIM', 'name'),
+    },
+    roleMap,
+    ...(env.OIDC_GROUP_ID ? { fixedGroupId: env.OIDC_GROUP_ID } : {}),
+    allowInsecure: insecure,
+  };
 }
 
 export function consoleConfig(env: Env = process.env): ConsoleConfig {
@@ -515,6 +574,7 @@ export function consoleConfig(env: Env = process.env): ConsoleConfig {
     idleTimeoutMs: idleSeconds * 1000,
     lifetimeMs: lifetimeSeconds * 1000,
     secureCookie: production,
+    oidc: oidcConfig(env),
   };
 }
 

@@ -9,6 +9,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { registerConsoleSession } from '../console-session';
 import consoleLinkRoutes from '../routes/console-link';
+import consoleOidcRoutes from '../routes/console-oidc';
 import consoleSignOutRoutes from '../routes/console-sign-out';
 import { documentScope } from './document';
 
@@ -22,6 +23,7 @@ const consoleAuthScope: FastifyPluginAsync = async (app) => {
   });
 
   await app.register(consoleLinkRoutes);
+  await app.register(consoleOidcRoutes);
   await app.register(consoleSignOutRoutes);
 };
 

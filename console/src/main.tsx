@@ -28,6 +28,11 @@ function SignIn(props: { locale: Locale; ended: boolean }) {
       <h1>{t('signInTitle')}</h1>
       <p>{props.ended ? t('signInEnded') : t('signInNoSession')}</p>
       <p>{t('signInHow')}</p>
+      <p>
+        <a class="button" href={`/console/auth/login?returnTo=${encodeURIComponent(location.pathname)}`}>
+          {t('signInOidc')}
+        </a>
+      </p>
     </main>
   );
 }
