@@ -187,6 +187,21 @@ describeWithBrowser('the HR console', () => {
     await expect(page.locator('section[aria-labelledby="h-record"] tbody tr').count()).resolves.toBe(1);
   }, 90_000);
 
+  test('HR reads its alerts, with where each was delivered, and marks the no-show alert read', async () => {
+    const { page } = await signedIn(hrOf(0));
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Alerts' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Alerts' }).waitFor();
+    const row = page.locator(`tr[data-interview="${missed.externalId}"]`).first();
+    await row.waitFor({ timeout: 20_000 });
+    await expect(row.textContent()).resolves.toContain('No-show');
+    await expectAccessible(page);
+    await row.getByRole('button', { name: `Mark the alert of ${missed.externalId} read` }).click();
+    await row.getByText(/^Read by hr-1-/).waitFor();
+    const token = await hrToken(h, hrOf(0));
+    const api = await app.inject({ method: 'GET', url: '/v1/alerts?unread=true', headers: { authorization: `Bearer ${token}` } });
+    expect(api.json().items.filter((a: { interview: { interviewId: string } }) => a.interview.interviewId === missed.externalId)).toEqual([]);
+  }, 60_000);
+
   test('a second classification is refused, and the refusal is shown in words', async () => {
     const { page } = await signedIn(hrOf(0));
     const other = await missedInterview(0);

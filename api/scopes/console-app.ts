@@ -95,6 +95,7 @@ const consoleAppScope: FastifyPluginAsyncTypebox<{ buildDir?: string }> = async 
   app.get('/console', page('The HR console: the queue of interviews that need a decision'), sendIndex);
   app.get('/console/interviews/:id', page('The HR console: one interview, its evidence and the decisions', InterviewPageParams), sendIndex);
   app.get('/console/reports', page('The HR console: reports with charts'), sendIndex);
+  app.get('/console/alerts', page('The HR console: HR alerts, read and unread'), sendIndex);
 };
 
 export default consoleAppScope;

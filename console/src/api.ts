@@ -156,3 +156,19 @@ export interface Report {
 export const report = (month: string, groupBy: string) => call<Report>('GET', `/v1/reports/no-shows?month=${enc(month)}${groupBy ? `&groupBy=${enc(groupBy)}` : ''}`);
 export const reportCsv = (month: string, groupBy: string) =>
   call<string>('GET', `/v1/reports/no-shows?month=${enc(month)}${groupBy ? `&groupBy=${enc(groupBy)}` : ''}`, undefined, 'text/csv');
+
+export interface Alert {
+  id: string;
+  kind: string;
+  interview: { id: string; interviewId: string; subsidiaryId: string; status: string };
+  attempt: number;
+  createdAt: string;
+  classificationDeadline: string | null;
+  link: string;
+  readAt: string | null;
+  readBy: string | null;
+  resolvedAt: string | null;
+  deliveries: { id: string; channel: string; destination: string; status: string; at: string | null; attempts: number; error: string | null }[];
+}
+export const alerts = (unread: boolean) => call<{ items: Alert[] }>('GET', `/v1/alerts${unread ? '?unread=true' : ''}`);
+export const markAlertRead = (id: string) => call<Alert>('POST', `/v1/alerts/${enc(id)}/read`);

@@ -9,12 +9,13 @@ import { lazy, LocationProvider, Route, Router, useLocation } from 'preact-iso';
 import { ApiProblem, currentCsrfToken, loadSession, setLocale, whenSignedOut, type Session } from './api';
 import { Ctx, useConsole } from './context';
 import { browserLocale, translator, type Locale } from './i18n';
+import { AlertsPage } from './pages/alerts';
 import { InterviewPage } from './pages/interview';
 import { QueuePage } from './pages/queue';
 import './styles.css';
 
 /** The paths the app routes itself; the sign-in routes under /console/auth/ are the server's. */
-const CONSOLE_ROUTES = /^\/console(\/?$|\/(interviews|reports)(\/|$))/;
+const CONSOLE_ROUTES = /^\/console(\/?$|\/(interviews|reports|alerts)(\/|$))/;
 
 const ReportsPage = lazy(() => import('./pages/reports').then((m) => m.ReportsPage));
 
@@ -50,6 +51,9 @@ function Header(props: { onLocale: (l: Locale) => void }) {
       <nav aria-label={t('mainNav')}>
         <a href="/console" aria-current={current('/console') ? 'page' : undefined}>
           {t('navQueue')}
+        </a>
+        <a href="/console/alerts" aria-current={current('/console/alerts') ? 'page' : undefined}>
+          {t('navAlerts')}
         </a>
         <a href="/console/reports" aria-current={current('/console/reports') ? 'page' : undefined}>
           {t('navReports')}
@@ -130,6 +134,7 @@ function App() {
         <Route path="/console/" component={QueuePage} />
         <Route path="/console/interviews/:id" component={InterviewPage} />
         <Route path="/console/reports" component={ReportsPage} />
+        <Route path="/console/alerts" component={AlertsPage} />
         <Route default component={QueuePage} />
       </Router>
     </Ctx.Provider>
