@@ -58,7 +58,7 @@ function reschedule(headers: Record<string, string>, id: string, startsAt: Date,
 
 test('an HR reschedule retried with the same key gets the first outcome and starts one new attempt, even after continue-as-new', async () => {
   const tenant = await createTestTenant(h, FAST_POLICY);
-  const { id, externalId } = await confirm(tenant, seconds(3));
+  const { id, externalId } = await confirm(tenant, seconds(6));
   await waitForStatus(id, 'NO_SHOW');
   const headers = await hrHeaders(tenant);
   const newStart = seconds(3600);

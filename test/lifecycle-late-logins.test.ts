@@ -77,7 +77,7 @@ describe('data.at must be believable', () => {
 describe('a login inside the window that arrives after the no-show was recorded', () => {
   test('before HR classified it: the no-show is withdrawn, the interview ATTENDED, HR\'s alert resolved, and it counts as attended', async () => {
     const tenant = await createTestTenant(h, FAST_POLICY);
-    const startsAt = seconds(3);
+    const startsAt = seconds(5);
     const { id, externalId } = await confirm(tenant, startsAt);
     await waitForStatus(id, 'NO_SHOW');
     const alert = await eventually(async () => (await h.prisma.hrAlert.findFirst({ where: { interviewId: id, kind: 'NO_SHOW' } })) ?? undefined, 10_000, 'NO_SHOW alert');
@@ -128,7 +128,7 @@ describe('a login inside the window that arrives after the no-show was recorded'
 
   test('after HR classified it: nothing changes by itself; the login is evidence, the record shows it, HR is alerted', async () => {
     const tenant = await createTestTenant(h, FAST_POLICY);
-    const startsAt = seconds(3);
+    const startsAt = seconds(5);
     const { id, externalId } = await confirm(tenant, startsAt);
     await waitForStatus(id, 'NO_SHOW');
     const headers = await hrHeaders(tenant);
