@@ -23,7 +23,7 @@ beforeAll(async () => {
   env = useStandIns({ twilio, sendgrid, signer }, { PROVIDER_TIMEOUT_MS: '1000' });
   h = await startHarness({ transport: env.transport, delivery: { retryScheduleMs: [300, 300, 300] } });
   // Candidates' messages by SMS only: every e-mail SendGrid sees is an alert.
-  t = await createTestTenant(h, { ...FAST_POLICY, channels: ['sms'] });
+  t = await createTestTenant(h, { ...FAST_POLICY, channels: ['sms'], annotationWindow: 'PT10M' });
   await setAlerting(h, t, ['hr.desk@example.test'], 'en');
 });
 afterAll(async () => {

@@ -28,7 +28,8 @@ describe('a no-show', () => {
   let secret: string;
   let externalId: string;
   beforeAll(async () => {
-    t = await createTestTenant(h, FAST_POLICY);
+    // A long annotation window: no ANNOTATION_DUE alert joins the no-show's while these tests look.
+    t = await createTestTenant(h, { ...FAST_POLICY, annotationWindow: 'PT10M' });
     await setAlerting(h, t, ['hr.one@example.test', 'hr.two@example.test'], 'en');
     ({ secret } = await addEndpoint(h, t, { url: `${receiver.url}/hooks`, events: ['hr.alert', 'interview.no_show'] }));
     const event = confirmedEvent({ startsAt: new Date(Date.now() + 8000) });
@@ -121,7 +122,7 @@ describe('a no-show', () => {
 });
 
 test('a late cancel through the self-service link alerts HR in Chinese, and reaches the platform with by: candidate', async () => {
-  const t = await createTestTenant(h, { ...FAST_POLICY, reminderOffsets: [] });
+  const t = await createTestTenant(h, { ...FAST_POLICY, reminderOffsets: [], annotationWindow: 'PT10M' });
   await setAlerting(h, t, ['hr.zh@example.test'], 'zh-CN');
   const { secret } = await addEndpoint(h, t, { url: `${receiver.url}/late`, events: ['interview.cancelled', 'hr.alert'] });
   const event = confirmedEvent({ startsAt: new Date(Date.now() + 3600_000) });
@@ -139,4 +140,21 @@ test('a late cancel through the self-service link alerts HR in Chinese, and reac
   expect(got[0]!.data).toMatchObject({ by: 'candidate', status: 'LATE_CANCELLED' });
   expect(got[1]!.data).toMatchObject({ alert: 'LATE_CANCEL', by: 'system' });
   for (const r of receiver.received) expect(r.body).not.toContain('another job');
+});
+
+test('the annotation deadline approaching raises its own alert, half-way through the window', async () => {
+  const t = await createTestTenant(h, { ...FAST_POLICY, annotationWindow: 'PT20S' });
+  await setAlerting(h, t, ['hr.due@example.test'], 'en');
+  const event = confirmedEvent({ startsAt: new Date(Date.now() + 6000) });
+  expect((await postEvent(h, t, event)).statusCode).toBe(202);
+  const iv = await waitForInterviewRow(h, t.subsidiaryId, event.data.interviewId);
+  const due = await eventually(
+    () => h.prisma.alertEmail.findFirst({ where: { alert: { interviewId: iv.id, kind: 'ANNOTATION_DUE' }, status: 'DELIVERED' }, include: { alert: true } }).then((r) => r ?? undefined),
+    60_000,
+    'annotation-due e-mail',
+  );
+  expect(due.subject).toContain('Classification due soon');
+  expect(due.body).toContain('closes as unannotated at the deadline');
+  const kinds = (await h.prisma.hrAlert.findMany({ where: { interviewId: iv.id }, orderBy: { createdAt: 'asc' } })).map((a) => a.kind);
+  expect(kinds).toEqual(['NO_SHOW', 'ANNOTATION_DUE']);
 });
