@@ -26,7 +26,7 @@ import type { Client, Connection } from '@temporalio/client';
 import { consoleConfig, type ApiConfig, type ConsoleConfig, type SecretsConfig, type TemporalConfig } from '../lib/config';
 import type { PrismaClient } from '../lib/database';
 import { consoleCookieName, createConsoleSessions, type ConsoleSessions } from './console-session';
-import { registerErrorHandling } from './errors';
+import { frameworkError, registerErrorHandling } from './errors';
 import { InterviewGateway } from './interview-gateway';
 import bodyGuard from './plugins/body-guard';
 import metricsPlugin, { createApiMetrics } from './plugins/metrics';
@@ -112,6 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Self-service tokens travel in the path.
     routerOptions: { maxParamLength: 512 },
     genReqId: requestId,
+    frameworkErrors: frameworkError,
     requestIdHeader: false,
     trustProxy: trustProxy(deps.api.trustProxy),
     // discriminator: a oneOf picked by a property (the event envelope's `type`) reports only the picked variant's errors.

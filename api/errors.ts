@@ -128,6 +128,51 @@ function send(reply: FastifyReply, err: ApiError) {
   return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message, ...(details === undefined ? {} : { details }) } });
 }
 
+/**
+ * The methods the app serves a concrete path with, from its route table
+ * (api/plugins/route-table.ts): `:param` matches one segment, `*` the rest.
+ * Built on first use, once every route is registered.
+ */
+function methodsByPath(app: FastifyInstance): (path: string) => string[] {
+  let patterns: { pattern: RegExp; method: string }[] | undefined;
+  return (path) => {
+    patterns ??= (app.hasDecorator('routeTable') ? app.routeTable : []).map((r) => ({
+      method: r.method,
+      pattern: new RegExp(
+        `^${r.url
+          .split(/(:[A-Za-z0-9_]+|\*)/)
+          .map((part) => (part === '*' ? '.*' : part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+          .join('')}$`,
+      ),
+    }));
+    let decoded = path;
+    try {
+      decoded = decodeURI(path);
+    } catch {
+      // a malformed escape: match it as sent
+    }
+    return [...new Set(patterns.filter((p) => p.pattern.test(path) || p.pattern.test(decoded)).map((p) => p.method))].sort();
+  };
+}
+
+/**
+ * Failures the router answers before any hook or handler (a URL that does not
+ * decode, a path parameter over the router's length limit), in the contract's shape.
+ */
+export function frameworkError(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-request-id', req.id);
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    send(reply, new ApiError(414, 'uri_too_long', 'a path segment is longer than the API takes', { field: 'url' }));
+    return;
+  }
+  if (err.code === 'FST_ERR_BAD_URL') {
+    send(reply, new ApiError(400, 'invalid_request', 'the URL is not valid', [{ field: 'url', message: 'is not valid' }]));
+    return;
+  }
+  req.log.error({ err }, 'router error');
+  send(reply, new ApiError(500, 'internal', 'internal error'));
+}
+
 /** Handlers throw; this one place turns what they throw into the contract's error shape. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
@@ -147,8 +192,15 @@ export function registerErrorHandling(app: FastifyInstance): void {
     req.log.error({ err }, 'unhandled error');
     return send(reply, new ApiError(500, 'internal', 'internal error'));
   });
+  const allowed = methodsByPath(app);
   const notFound = (req: FastifyRequest, reply: FastifyReply) => {
     const path = req.url.split('?')[0] ?? req.url;
+    // A path the API serves, asked with another method: 405 saying which methods it takes.
+    const methods = allowed(path);
+    if (methods.length > 0 && !methods.includes(req.method)) {
+      reply.header('allow', methods.join(', '));
+      return send(reply, new ApiError(405, 'method_not_allowed', `${path} takes ${methods.join(', ')}, not ${req.method}`, { method: req.method, path, allowed: methods }));
+    }
     return send(reply, new ApiError(404, 'not_found', `no route ${req.method} ${path}`, { method: req.method, path }));
   };
   // Probing for routes counts against the address's anonymous rate limit (api/plugins/rate-limit.ts), when there is one.

@@ -90,6 +90,33 @@ describe('401 and 403: who is calling and what they may do', () => {
   });
 });
 
+describe('405 and 414: the method and the URL', () => {
+  test('a known path asked with a method it does not take is 405 with Allow, in the error shape', async () => {
+    const cases: [string, string, string][] = [
+      ['DELETE', '/v1/interviews', 'GET, HEAD'],
+      ['POST', '/v1/interviews/iv-1/evidence', 'GET, HEAD'],
+      ['PUT', '/healthz', 'GET, HEAD'],
+      ['DELETE', '/v1/groups/00000000-0000-0000-0000-000000000000/policy', 'GET, HEAD, PATCH, PUT'],
+      ['GET', '/v1/events', 'POST'],
+    ];
+    for (const [method, url, allow] of cases) {
+      const res = await call({ method: method as 'GET', url });
+      const err = expectError(res, 405, 'method_not_allowed');
+      expect({ url, allow: res.headers.allow }).toEqual({ url, allow });
+      expect(err.details).toMatchObject({ method, allowed: allow.split(', ') });
+    }
+    // A path nobody serves stays a 404.
+    expectError(await call({ method: 'DELETE', url: '/v1/interviews/iv-1/nothing' }), 404, 'not_found');
+  });
+
+  test('a path segment over the router\'s length limit is 414 in the error shape, with a request id', async () => {
+    const res = await call({ method: 'GET', url: `/v1/interviews/${'x'.repeat(600)}`, headers: hr });
+    const err = expectError(res, 414, 'uri_too_long');
+    expect(err.details).toEqual({ field: 'url' });
+    expect(res.headers['x-request-id']).toEqual(expect.any(String));
+  });
+});
+
 describe('404, 409', () => {
   test('an unknown route is 404 not_found naming method and path', async () => {
     const err = expectError(await call({ method: 'GET', url: '/v1/nothing-here?x=1' }), 404, 'not_found');
