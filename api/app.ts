@@ -9,6 +9,7 @@
  *        hr          interviews, records, reports…     request.hr            api/scopes/hr.ts
  *        link        /self-service/:token…             request.link          api/scopes/link.ts
  *        providers   /webhooks/…                       request.receiptsFrom  api/scopes/providers.ts
+ *   /s/<code>        the candidate's page (HTML forms) request.link via API   api/scopes/candidate-pages.ts
  *   /console/auth    console sign-in: login, callback, request.session       api/scopes/console-auth.ts
  *                    link/<code>, logout
  *   /console         the HR console's app (static)     (public files)        api/scopes/console-app.ts
@@ -35,6 +36,7 @@ import routeTable from './plugins/route-table';
 import security from './plugins/security';
 import { registerRawJson } from './raw-json';
 import { ErrorBody } from './schemas/common';
+import candidatePagesScope from './scopes/candidate-pages';
 import consoleAppScope from './scopes/console-app';
 import consoleAuthScope from './scopes/console-auth';
 import hrScope from './scopes/hr';
@@ -90,7 +92,7 @@ function requestId(req: { headers: Record<string, string | string[] | undefined>
  */
 export function loggableUrl(url: string): string {
   const [path = '', query] = url.split('?', 2);
-  const safePath = path.replace(/^(\/v1\/self-service\/)[^/]+/, '$1<token>');
+  const safePath = path.replace(/^(\/v1\/self-service\/)[^/]+/, '$1<token>').replace(/^(\/s\/)[^/]+/, '$1<code>');
   if (query === undefined) return safePath;
   const keys = query.split('&').filter(Boolean).map((pair) => `${pair.split('=', 1)[0]}=<redacted>`);
   return `${safePath}?${keys.join('&')}`;
@@ -188,6 +190,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   await app.register(consoleAuthScope);
   await app.register(consoleAppScope);
+  await app.register(candidatePagesScope);
   await app.register(operationsScope);
   return app;
 }
