@@ -42,12 +42,14 @@
 import { setTimeout } from 'node:timers/promises';
 import { Context, log } from '@temporalio/activity';
 import type { Notification, PrismaClient } from '../lib/database';
-import { resolvePolicy } from '../domain/policy';
+import { durationMs, resolvePolicy } from '../domain/policy';
+import { CANCELLED_NOTICE, RECORD_NOTICE, isNotice } from '../domain/notices';
+import { contestUntil } from '../domain/self-service';
 import { appendEvidence, type EvidenceEntry } from '../domain/evidence';
 import type { FailureReason } from '../domain/message-failures';
 import { ProviderError, type ProviderFailure } from './messaging/errors';
 import { quietHoursDecision } from './messaging/quiet-hours';
-import { renderMessage } from './messaging/templates';
+import { renderMessage, type MessageContext } from './messaging/templates';
 import { maskAddress, type MessageTransport, type OutgoingMessage, type SentMessage } from './messaging/transport';
 import { hashShortCode, shortLinkCode, shortLinkUrl, type ShortLinks } from '../lib/short-links';
 
@@ -310,6 +312,35 @@ async function messageLink(prisma: PrismaClient, links: ShortLinks, row: Pick<No
   return shortLinkUrl(links.publicUrl, code);
 }
 
+/**
+ * What a message says beyond the interview itself: whether a cancellation was
+ * late, a record's expiry and the end of its dispute window, and, for an
+ * e-mail, the calendar invite's id and sequence (one more for each move).
+ */
+async function noticeFacts(
+  prisma: PrismaClient,
+  links: ShortLinks,
+  interview: { id: string; status: string; policy: unknown },
+  input: SendMessageInput,
+): Promise<Pick<MessageContext, 'late' | 'record' | 'calendar'>> {
+  const out: Pick<MessageContext, 'late' | 'record' | 'calendar'> = {};
+  if (input.point === CANCELLED_NOTICE) out.late = interview.status === 'LATE_CANCELLED';
+  if (input.point === RECORD_NOTICE) {
+    const record = await prisma.noShowRecord.findUnique({ where: { interviewId_attempt: { interviewId: interview.id, attempt: input.attempt } } });
+    const window = durationMs(resolvePolicy(interview.policy).disputeWindow, 'disputeWindow');
+    out.record = { expiresAt: record?.expiresAt ?? null, contestUntil: record?.classifiedAt ? contestUntil(record.classifiedAt, window) : null };
+  }
+  if (input.channel === 'email') {
+    const moves = await prisma.evidence.count({ where: { interviewId: interview.id, kind: 'RESCHEDULED' } });
+    out.calendar = {
+      uid: `${interview.id}@turnout`,
+      sequence: moves + (input.point === CANCELLED_NOTICE ? 1 : 0),
+      organizerEmail: `no-reply@${new URL(links.publicUrl).hostname}`,
+    };
+  }
+  return out;
+}
+
 /** One message for one reminder point on one channel, at most once: the steps the header describes. */
 export async function sendMessage(deps: MessageDeps, input: SendMessageInput): Promise<SendResult> {
   const { prisma, transport, links } = deps;
@@ -328,18 +359,21 @@ export async function sendMessage(deps: MessageDeps, input: SendMessageInput): P
 
   const interview = await prisma.interview.findUniqueOrThrow({
     where: { id: input.interviewId },
-    include: { candidate: true, position: true },
+    include: { candidate: true, position: true, subsidiary: true },
   });
   const selfServiceUrl = await messageLink(prisma, links, row);
   const rendered = renderMessage({
     point: input.point,
+    channel: input.channel,
     candidateName: interview.candidate.name,
     positionTitle: interview.position.title,
+    company: interview.subsidiary.name,
     startsAt: interview.startsAt,
     timezone: interview.candidate.timezone,
     locale: interview.candidate.locale,
     joinUrl: interview.joinUrl,
     selfServiceUrl,
+    ...(await noticeFacts(prisma, links, interview, input)),
   });
   const outgoing: OutgoingMessage = {
     notificationId: row.id,
@@ -347,6 +381,8 @@ export async function sendMessage(deps: MessageDeps, input: SendMessageInput): P
     to: input.channel === 'sms' ? interview.candidate.phone : interview.candidate.email,
     subject: rendered.subject,
     body: rendered.body,
+    ...(rendered.html ? { html: rendered.html } : {}),
+    ...(rendered.attachments ? { attachments: rendered.attachments } : {}),
   };
 
   const earlier = await alreadyAtProvider(transport, row, outgoing);
@@ -366,10 +402,11 @@ export async function sendMessage(deps: MessageDeps, input: SendMessageInput): P
     const now = await prisma.notification.findUniqueOrThrow({ where: { id: row.id } });
     return now.status === 'SENT' ? alreadySent(prisma, input, now) : { outcome: 'REJECTED', notificationId: row.id, channel: input.channel };
   }
-  // Never after the start: the workflow stops retrying there, but an attempt that began
+  // A reminder never after the start (a notice of a change is of use after it, domain/notices.ts):
+  // the workflow stops retrying there, but an attempt that began
   // before it can get here after it, when the queues are long or the claim above waited
   // out a database outage.
-  if (Date.now() >= interview.startsAt.getTime()) {
+  if (!isNotice(input.point) && Date.now() >= interview.startsAt.getTime()) {
     await abandonMessage(prisma, input);
     return { outcome: 'ABANDONED', notificationId: row.id, channel: input.channel };
   }

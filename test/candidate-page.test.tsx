@@ -119,6 +119,13 @@ describeWithBrowser('the candidate page', () => {
       expect(await h.prisma.noShowRecord.count({ where: { interviewId: iv.id, kind: 'LATE_CANCEL' } })).toBe(1);
       const audit = await h.prisma.auditEntry.findFirstOrThrow({ where: { interviewId: iv.id, action: 'cancel' } });
       expect(audit.payload).toMatchObject({ reason: '家里临时有急事' });
+      // The candidate is told, on each channel; the e-mail cancels the calendar invite.
+      const notice = await linkFromOutbox(iv.id, 'cancelled');
+      const sms = await h.prisma.notification.findFirstOrThrow({ where: { interviewId: iv.id, point: 'cancelled', channel: 'sms' } });
+      expect(sms.body).toContain('迟取消');
+      expect(notice).not.toBe(url);
+      const mail = await eventually(async () => h.sent.find((m) => m.channel === 'email' && m.subject.startsWith('AI面试已取消')), 20_000, 'cancel e-mail');
+      expect(mail.attachments?.[0]?.content).toMatch(/METHOD:CANCEL/);
       expect(foreign).toEqual([]);
       expect(csp).toEqual([]);
     } finally {
@@ -167,6 +174,16 @@ describeWithBrowser('the candidate page', () => {
       await expect(page.getByTestId('starts-at').textContent()).resolves.toBe(localTime(newStart, ZONE, 'zh-CN'));
       await expect(page.getByTestId('moves-left').textContent()).resolves.toContain('改期次数已用完');
       await expectAccessible(page);
+      // A notice with the new time and a fresh link of its own.
+      const notice = await eventually(
+        () => h.prisma.notification.findFirst({ where: { interviewId: iv.id, point: { startsWith: 'moved-' }, channel: 'sms', status: 'SENT' } }).then((r) => r ?? undefined),
+        20_000,
+        'move notice',
+      );
+      expect(notice.body).toContain('12月');
+      const freshLink = /https?:\/\/\S+\/s\/[A-Za-z0-9_-]{16}/.exec(notice.body!)?.[0];
+      expect(freshLink).toBeDefined();
+      expect(freshLink).not.toBe(url);
       const moved = await h.prisma.interview.findUniqueOrThrow({ where: { id: iv.id } });
       expect(moved.startsAt.getTime()).toBe(newStart.getTime());
 
@@ -239,6 +256,64 @@ describeWithBrowser('the candidate page', () => {
       expect(used?.status()).toBe(410);
       await expect(page.getByTestId('link-problem').textContent()).resolves.toBe('此面试已取消。');
       await expectAccessible(page);
+      expect(csp).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('told of a NO_REASON record, the candidate sees it with its evidence, contests it, and HR sees the dispute', async () => {
+    const tenant = await createTestTenant(h, { ...FAST_POLICY, reminderOffsets: ['PT4S'] });
+    const iv = await confirm(tenant, new Date(Date.now() + 10_000), ['sms', 'email']);
+    await waitForStatus(iv.id, 'NO_SHOW', 45_000);
+    const token = await hrToken(h, { sub: 'hr-alice', role: 'hr', groupId: tenant.groupId, subsidiaryId: tenant.subsidiaryId });
+    const auth = { authorization: `Bearer ${token}` };
+    const annotated = await h.app.inject({
+      method: 'POST',
+      url: `/v1/interviews/${iv.externalId}/annotations`,
+      headers: auth,
+      payload: { classification: 'NO_REASON', note: 'called twice, no answer' },
+    });
+    expect(annotated.statusCode).toBe(202);
+    // The message that tells them, and its link.
+    const url = await linkFromOutbox(iv.id, 'record');
+    const told = await h.prisma.notification.findFirstOrThrow({ where: { interviewId: iv.id, point: 'record', channel: 'sms' } });
+    expect(told.body).toContain('无正当理由');
+    expect(told.body).toMatch(/保留至\d{4}年/);
+
+    const { context, page, csp } = await phone();
+    try {
+      expect((await page.goto(url))?.status()).toBe(200);
+      await expect(page.getByTestId('classification').textContent()).resolves.toContain('无正当理由');
+      const record = await h.prisma.noShowRecord.findFirstOrThrow({ where: { interviewId: iv.id } });
+      await expect(page.getByTestId('expires').textContent()).resolves.toContain(localTime(record.expiresAt!, ZONE, 'zh-CN'));
+      const evidence = await page.getByTestId('evidence').innerText();
+      expect(evidence).toContain('已通过短信发送确认通知');
+      expect(evidence).toContain('宽限期结束前未登录');
+      await expectAccessible(page);
+      await screenshot(page, 'candidate-page-record');
+
+      await page.getByLabel('记录为何有误？').fill('当天网络中断，我联系过HR但未接通。');
+      await page.getByRole('button', { name: '提交申诉' }).click();
+      await page.waitForURL(/done=contested/);
+      await expect(page.getByRole('status').textContent()).resolves.toContain('申诉已提交');
+      await expect(page.getByTestId('dispute-status').textContent()).resolves.toContain('HR尚未作出决定');
+      await expectAccessible(page);
+
+      // The reminder e-mail this interview got, as a phone's mail app would show it.
+      const reminder = await eventually(async () => h.sent.find((m) => m.channel === 'email' && m.subject.startsWith('AI面试提醒')), 10_000, 'reminder e-mail');
+      expect(Buffer.byteLength(reminder.html!)).toBeLessThan(100 * 1024);
+      console.log(`reminder e-mail: ${Buffer.byteLength(reminder.html!)} bytes of HTML, ${Buffer.byteLength(reminder.body)} of text`);
+      const mail = await context.newPage();
+      await mail.setContent(reminder.html!);
+      await expectAccessible(mail);
+      await screenshot(mail, 'reminder-email');
+
+      const disputes = await h.app.inject({ method: 'GET', url: '/v1/disputes', headers: auth });
+      expect(disputes.statusCode).toBe(200);
+      // A fresh tenant: its only dispute is this one.
+      expect(disputes.json().items).toHaveLength(1);
+      expect(disputes.json().items[0]).toMatchObject({ status: 'OPEN', statement: '当天网络中断，我联系过HR但未接通。' });
       expect(csp).toEqual([]);
     } finally {
       await context.close();

@@ -116,7 +116,7 @@ describe('sending through the providers', () => {
     expect(twilioReq!.headers['content-type']).toContain('application/x-www-form-urlencoded');
     const form = twilioApi.form(twilioReq!);
     expect(form).toMatchObject({ To: PHONE, MessagingServiceSid: twilioApi.messagingServiceSid, StatusCallback: `${STANDIN_CALLBACK_URL}?notification=${sms!.id}` });
-    expect(form.Body).toContain('您的AI面试已确认');
+    expect(form.Body).toContain('已确认');
     expect(form.Body).toMatch(/\/s\/[A-Za-z0-9_-]{16}$/);
 
     expect(sendgridApi.sends()).toHaveLength(1);
@@ -124,7 +124,8 @@ describe('sending through the providers', () => {
     expect(mail).toMatchObject({
       personalizations: [{ to: [{ email: EMAIL }] }],
       from: { email: 'reminders@turnout.example.test', name: 'Turnout' },
-      content: [{ type: 'text/plain' }],
+      content: [{ type: 'text/plain' }, { type: 'text/html' }],
+      attachments: [{ filename: 'invite.ics', type: 'text/calendar; charset=utf-8; method=REQUEST', disposition: 'attachment' }],
       custom_args: { [NOTIFICATION_ARG]: email!.id },
     });
     expect(String(mail.subject)).toContain('Backend Engineer');

@@ -46,6 +46,7 @@ import {
 import type { createLifecycleActivities } from '../activities/lifecycle';
 import type { SendMessageInput, SendResult, createMessageActivities } from '../activities/messages';
 import { FALLBACK_ORDER, channelTaskQueue } from '../domain/channels';
+import { CANCELLED_NOTICE, NOTICE_DEADLINE_MS, RECORD_NOTICE, isNotice, movedNotice } from '../domain/notices';
 import { AWAITING_CLASSIFICATION, OPEN_STATUSES, isUpcoming, type InterviewPlan, type Status } from '../domain/interview';
 import {
   INVALID_TRANSITION,
@@ -261,6 +262,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
 
   /** One message on one channel; a fallback names the channel it stands in for. */
   const sendOne = async (point: string, dueAt: number, channel: string, fallbackFor?: string): Promise<SendResult> => {
+
     const message: SendMessageInput = {
       interviewId: plan!.interviewId,
       attempt,
@@ -272,8 +274,10 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
     // A provider that fails until the start (an outage) must not hold the
     // lifecycle, the window and the no-show, behind its retries; and a
     // reminder after the start is of no use. So retries end at the start.
+    // A notice of a change is of use after it: it gets its own deadline.
+    const deadlineMs = isNotice(point) ? NOTICE_DEADLINE_MS : Math.max(startsAt - Date.now(), 1000);
     try {
-      return await sendsOn(channel, Math.max(startsAt - Date.now(), 1000)).sendMessage(message);
+      return await sendsOn(channel, deadlineMs).sendMessage(message);
     } catch (err) {
       // Past the deadline the server ends the activity with its last failure (retry state TIMEOUT),
       // or with a TimeoutFailure when an attempt was still running.
@@ -350,6 +354,9 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
     await db.alertHr({ interviewId: plan!.interviewId, attempt, kind, at: nowIso() });
   };
 
+  /** The notice the change just applied owes the candidate (domain/notices.ts), sent once its caller has the answer. */
+  let notice: string | null = null;
+
   const reschedule = async (req: RescheduleRequest, at: string): Promise<AfterRequest> => {
     const from = startsAt;
     const to = Date.parse(req.startsAt);
@@ -375,6 +382,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
     });
     setStatus('SCHEDULED');
     upsertSearchAttributes([{ key: ScheduledStart, value: new Date(startsAt) }]);
+    notice = movedNotice(Date.now());
     // The update's answer shows the new plan, even when this run ends here (continue-as-new).
     const first = pending[0];
     setNext(first ? `reminder ${first.point}` : 'window opens', first ? first.dueAt : startsAt);
@@ -393,6 +401,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
     } else {
       setStatus('CANCELLED');
     }
+    notice = CANCELLED_NOTICE;
     return 'stay';
   };
 
@@ -407,6 +416,8 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
     });
     upsertSearchAttributes([{ key: NoShowClassification, value: req.classification }]);
     setStatus('CLOSED');
+    // Only a negative record is news the candidate must hear of, with the link to contest it.
+    if (req.classification === 'NO_REASON') notice = RECORD_NOTICE;
     return 'stay';
   };
 
@@ -455,7 +466,13 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
       setStatus('ATTENDED');
       return;
     }
-    if ((await applyRequest()) === 'continue-as-new') await continueAsNewRun();
+    const after = await applyRequest();
+    if (notice !== null) {
+      const point = notice;
+      notice = null;
+      await sendAll(point, Date.now());
+    }
+    if (after === 'continue-as-new') await continueAsNewRun();
   };
 
   // ---- the lifecycle -----------------------------------------------------------

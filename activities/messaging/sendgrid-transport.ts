@@ -37,6 +37,17 @@ export function createSendGridTransport(config: SendGridConfig): MessageTranspor
           from: config.from,
           subject: message.subject,
           text: message.body,
+          ...(message.html ? { html: message.html } : {}),
+          ...(message.attachments?.length
+            ? {
+                attachments: message.attachments.map((a) => ({
+                  filename: a.filename,
+                  type: a.contentType,
+                  content: Buffer.from(a.content, 'utf8').toString('base64'),
+                  disposition: 'attachment',
+                })),
+              }
+            : {}),
           customArgs: { [NOTIFICATION_ARG]: message.notificationId },
         });
         const headers = response.headers as Record<string, string | undefined>;

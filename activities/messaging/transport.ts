@@ -8,7 +8,18 @@ export interface OutgoingMessage {
   channel: string;
   to: string;
   subject: string;
+  /** The SMS, or an e-mail's plain-text part. */
   body: string;
+  /** An e-mail's HTML part. */
+  html?: string;
+  /** An e-mail's attachments (the calendar invite). */
+  attachments?: Attachment[];
+}
+
+export interface Attachment {
+  filename: string;
+  contentType: string;
+  content: string;
 }
 
 export interface SentMessage {

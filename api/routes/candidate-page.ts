@@ -15,6 +15,7 @@
  * No cookie is involved, so there is no session to ride on either.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { LATE_CANCEL_MS } from '../../domain/interview';
 import { candidateZone, durationInWords, fromLocalInput, localTime, pickLocale, toLocalInput, type Locale } from '../../domain/local-time';
@@ -23,6 +24,34 @@ import { hashShortCode, isShortCode } from '../../lib/short-links';
 import { renderCandidatePage, PAGE_CSS_HASH, type Flash, type FormBase, type InterviewFacts, type PageView } from '../pages/candidate-page';
 import { STRINGS, type Problem, type Strings } from '../pages/strings';
 import { openShortLink, type LinkCaller } from '../scopes/link';
+import { HTML_PAGE, REDIRECT } from './console-sign-in';
+
+const CodeParams = Type.Object({ code: Type.String({ minLength: 1, maxLength: 64, description: 'the short link code from a message' }) });
+const PageQuerystring = Type.Object({
+  lang: Type.Optional(Type.String({ maxLength: 8, description: 'en or zh-CN; else the candidate\'s own language' })),
+  done: Type.Optional(Type.String({ maxLength: 16, description: 'what the page just did (cancelled, moved, contested): shown as a confirmation' })),
+});
+/** What the page's forms post, urlencoded; each action reads its own field. */
+const FormBody = Type.Object({
+  _csrf: Type.Optional(Type.String({ maxLength: 128, description: 'the page\'s form token' })),
+  lang: Type.Optional(Type.String({ maxLength: 8 })),
+  reason: Type.Optional(Type.String({ maxLength: 1000 })),
+  startsAt: Type.Optional(Type.String({ maxLength: 32, description: 'datetime-local, in the candidate\'s time zone' })),
+  statement: Type.Optional(Type.String({ maxLength: 4000 })),
+});
+const PAGE_RESPONSES = {
+  200: { ...HTML_PAGE, description: 'The page' },
+  404: { ...HTML_PAGE, description: 'No such link' },
+  410: { ...HTML_PAGE, description: 'The link is used up (its interview is over) or expired' },
+} as const;
+const FORM_RESPONSES = {
+  303: { ...REDIRECT, description: 'Done: on to the page, which confirms it' },
+  400: { ...HTML_PAGE, description: 'The form is incomplete: the page, saying what is missing' },
+  403: { ...HTML_PAGE, description: 'Posted without the page\'s form token, or from another site' },
+  404: { ...HTML_PAGE, description: 'No such link' },
+  409: { ...HTML_PAGE, description: 'Refused (by the workflow or the rules): the page, saying why' },
+  503: { ...HTML_PAGE, description: 'Temporal unreachable: the page, saying to try again' },
+} as const;
 
 /** Nothing but the inline stylesheet; forms post to this origin only. */
 export const PAGE_CSP = `default-src 'none'; style-src ${PAGE_CSS_HASH}; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`;
@@ -193,12 +222,16 @@ const candidatePageRoutes: FastifyPluginAsync = async (app) => {
     return null;
   }
 
-  app.get<{ Params: { code: string }; Querystring: PageQuery }>('/s/:code', { schema: { hide: true } }, async (req, reply) => {
-    const link = await open(req.params.code);
-    const locale = chosenLocale(req.query.lang, link?.interview.candidate.locale ?? null);
-    if (!link) return linkProblem(reply, chosenLocale(req.query.lang, req.headers['accept-language'] ?? null), 'invalid', null);
-    return render(reply, req.params.code, link, locale, 200, doneFlash(req.query.done, link, locale));
-  });
+  app.get<{ Params: { code: string }; Querystring: PageQuery }>(
+    '/s/:code',
+    { schema: { tags: ['candidates'], summary: "The candidate's page (HTML) behind a message's short link", params: CodeParams, querystring: PageQuerystring, produces: ['text/html'], response: PAGE_RESPONSES } },
+    async (req, reply) => {
+      const link = await open(req.params.code);
+      const locale = chosenLocale(req.query.lang, link?.interview.candidate.locale ?? null);
+      if (!link) return linkProblem(reply, chosenLocale(req.query.lang, req.headers['accept-language'] ?? null), 'invalid', null);
+      return render(reply, req.params.code, link, locale, 200, doneFlash(req.query.done, link, locale));
+    },
+  );
 
   /**
    * Whether the browser says this form came from a page of this origin (absent headers: an older browser, the token decides).
@@ -243,40 +276,48 @@ const candidatePageRoutes: FastifyPluginAsync = async (app) => {
   };
 
   for (const [action, spec] of Object.entries(ACTIONS) as [Action, (typeof ACTIONS)[Action]][]) {
-    app.post<{ Params: { code: string } }>(`/s/:code/${action}`, { schema: { hide: true } }, async (req, reply) => {
-      const code = req.params.code;
-      const form = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, string>;
-      const link = await open(code);
-      const locale = chosenLocale(form.lang, link?.interview.candidate.locale ?? null);
-      if (!link) return linkProblem(reply, locale, 'invalid', null);
-      const typed = { reason: form.reason, statement: form.statement };
-      if (!sameOrigin(req) || !tokenMatches(code, form._csrf)) {
-        return render(reply, code, link, locale, 403, { kind: 'problem', problem: 'forbidden' }, typed);
-      }
-      const built = spec.body(form, link);
-      if ('problem' in built) return render(reply, code, link, locale, 400, { kind: 'problem', problem: built.problem }, typed);
-      const res = await app.inject({
-        method: 'POST',
-        url: `/v1/self-service/${code}/${spec.path}`,
-        payload: built.payload,
-        remoteAddress: req.ip,
-        headers: { 'content-type': 'application/json', 'user-agent': req.headers['user-agent'] ?? '', 'x-request-id': req.id },
-      });
-      if (res.statusCode === 202 || res.statusCode === 201) {
-        return reply.code(303).header('location', `/s/${code}?lang=${locale}&done=${spec.done}`).send();
-      }
-      let body: { error?: { code?: string; message?: string } } | null = null;
-      try {
-        body = res.json();
-      } catch {
-        body = null;
-      }
-      if (res.headers['retry-after']) reply.header('retry-after', res.headers['retry-after']);
-      const problem = problemOf(action, res.statusCode, body);
-      // The refusal may have come from a change made meanwhile: show the page as it is now.
-      const now = (await open(code)) ?? link;
-      return render(reply, code, now, locale, res.statusCode >= 500 ? 503 : res.statusCode, { kind: 'problem', problem }, typed);
-    });
+    const summary = { cancel: 'The page\'s cancel form (reason required)', move: 'The page\'s move form (a new time in the candidate\'s zone)', contest: 'The page\'s form contesting a NO_REASON record' }[action];
+    app.post<{ Params: { code: string } }>(
+      `/s/:code/${action}`,
+      {
+        schema: { tags: ['candidates'], summary, params: CodeParams, body: FormBody, consumes: ['application/x-www-form-urlencoded'], produces: ['text/html'], response: FORM_RESPONSES },
+      },
+      async (req, reply) => {
+        const code = req.params.code;
+        const form = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, string>;
+        const link = await open(code);
+        const locale = chosenLocale(form.lang, link?.interview.candidate.locale ?? null);
+        if (!link) return linkProblem(reply, locale, 'invalid', null);
+        const typed = { reason: form.reason, statement: form.statement };
+        if (!sameOrigin(req) || !tokenMatches(code, form._csrf)) {
+          return render(reply, code, link, locale, 403, { kind: 'problem', problem: 'forbidden' }, typed);
+        }
+        const built = spec.body(form, link);
+        if ('problem' in built) return render(reply, code, link, locale, 400, { kind: 'problem', problem: built.problem }, typed);
+        const res = await app.inject({
+          method: 'POST',
+          url: `/v1/self-service/${code}/${spec.path}`,
+          payload: built.payload,
+          remoteAddress: req.ip,
+          headers: { 'content-type': 'application/json', 'user-agent': req.headers['user-agent'] ?? '', 'x-request-id': req.id },
+        });
+        if (res.statusCode === 202 || res.statusCode === 201) {
+          return reply.code(303).header('location', `/s/${code}?lang=${locale}&done=${spec.done}`).send();
+        }
+        let body: { error?: { code?: string; message?: string } } | null = null;
+        try {
+          body = res.json();
+        } catch {
+          body = null;
+        }
+        if (res.headers['retry-after']) reply.header('retry-after', res.headers['retry-after']);
+        const problem = problemOf(action, res.statusCode, body);
+        // The refusal may have come from a change made meanwhile: show the page as it is now.
+        const now = (await open(code)) ?? link;
+        const status = res.statusCode >= 500 ? 503 : res.statusCode === 429 || res.statusCode === 400 ? res.statusCode : 409;
+        return render(reply, code, now, locale, status, { kind: 'problem', problem }, typed);
+      },
+    );
   }
 };
 

@@ -8,12 +8,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { pickLocale } from '../../domain/local-time';
 import { ApiError } from '../errors';
+import { documentScope } from './document';
 import { renderCandidatePage } from '../pages/candidate-page';
 import candidatePageRoutes, { PAGE_CSP } from '../routes/candidate-page';
 
 const FORM_BODY_LIMIT = 16 * 1024;
 
 const candidatePagesScope: FastifyPluginAsync = async (app) => {
+  app.addHook('onRoute', documentScope({ rateLimited: true }));
   app.addHook('onRequest', async (req, reply) => app.chargeCaller(req, reply));
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
