@@ -27,6 +27,8 @@ export interface CarriedState {
   /** Reminders still due, planned when the start was last set. */
   pending: { point: string; dueAt: number }[];
   selfReschedules: number;
+  /** The notice of the change that started this run (domain/notices.ts), sent by this run first. */
+  notice?: string;
   /**
    * The end of the previous attempt's window (its start + grace), once a
    * reschedule after a no-show or late cancel began this attempt: a login at

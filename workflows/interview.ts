@@ -441,6 +441,14 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
     request = null;
   };
 
+  /** Sends the notice the last change owes the candidate, if any. */
+  const sendNotice = async () => {
+    if (notice === null) return;
+    const point = notice;
+    notice = null;
+    await sendAll(point, Date.now());
+  };
+
   const carry = (): CarriedState => ({
     plan: plan!,
     attempt,
@@ -450,6 +458,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
     selfReschedules,
     ...(previousWindowEnd === -Infinity ? {} : { previousWindowEnd: new Date(previousWindowEnd).toISOString() }),
     ...(appliedRefs.length ? { appliedRefs } : {}),
+    ...(notice !== null ? { notice } : {}),
   });
 
   /** Ends this run and starts the next from the carried state. */
@@ -466,13 +475,9 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
       setStatus('ATTENDED');
       return;
     }
-    const after = await applyRequest();
-    if (notice !== null) {
-      const point = notice;
-      notice = null;
-      await sendAll(point, Date.now());
-    }
-    if (after === 'continue-as-new') await continueAsNewRun();
+    // A change that starts the next attempt hands its notice to the next run, which sends it first.
+    if ((await applyRequest()) === 'continue-as-new') await continueAsNewRun();
+    await sendNotice();
   };
 
   // ---- the lifecycle -----------------------------------------------------------
@@ -497,6 +502,8 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
     await sendAll('confirmation', Date.now());
   } else {
     setStatus('SCHEDULED');
+    notice = input.carried?.notice ?? null;
+    await sendNotice();
   }
 
   for (;;) {
