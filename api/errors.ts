@@ -134,10 +134,11 @@ function send(reply: FastifyReply, err: ApiError) {
  * Built on first use, once every route is registered.
  */
 function methodsByPath(app: FastifyInstance): (path: string) => string[] {
-  let patterns: { pattern: RegExp; method: string }[] | undefined;
+  let patterns: { pattern: RegExp; method: string; catchAll: boolean }[] | undefined;
   return (path) => {
     patterns ??= (app.hasDecorator('routeTable') ? app.routeTable : []).map((r) => ({
       method: r.method,
+      catchAll: r.url.includes('*'),
       pattern: new RegExp(
         `^${r.url
           .split(/(:[A-Za-z0-9_]+|\*)/)
@@ -151,7 +152,10 @@ function methodsByPath(app: FastifyInstance): (path: string) => string[] {
     } catch {
       // a malformed escape: match it as sent
     }
-    return [...new Set(patterns.filter((p) => p.pattern.test(path) || p.pattern.test(decoded)).map((p) => p.method))].sort();
+    const matching = patterns.filter((p) => p.pattern.test(path) || p.pattern.test(decoded));
+    // A catch-all (CORS preflight's OPTIONS *) makes no path known by itself.
+    if (!matching.some((p) => !p.catchAll)) return [];
+    return [...new Set(matching.map((p) => p.method))].sort();
   };
 }
 
@@ -175,11 +179,24 @@ export function frameworkError(err: FastifyError, req: FastifyRequest, reply: Fa
 
 /** Handlers throw; this one place turns what they throw into the contract's error shape. */
 export function registerErrorHandling(app: FastifyInstance): void {
+  const allowed = methodsByPath(app);
+  const notFound = (req: FastifyRequest, reply: FastifyReply) => {
+    const path = req.url.split('?')[0] ?? req.url;
+    // A path the API serves, asked with another method: 405 saying which methods it takes.
+    const methods = allowed(path);
+    if (methods.length > 0 && !methods.includes(req.method)) {
+      reply.header('allow', methods.join(', '));
+      return send(reply, new ApiError(405, 'method_not_allowed', `${path} takes ${methods.join(', ')}, not ${req.method}`, { method: req.method, path, allowed: methods }));
+    }
+    return send(reply, new ApiError(404, 'not_found', `no route ${req.method} ${path}`, { method: req.method, path }));
+  };
   app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
     if (err instanceof ApiError) {
       if (err.statusCode >= 500) req.log.warn({ code: err.code }, err.message);
       return send(reply, err);
     }
+    // No route matched, but Fastify parsed the body first (a QUERY without a content-type, say): still a 404 or 405.
+    if (req.is404) return notFound(req, reply);
     if (err.validation) {
       const prefix = err.validationContext === 'body' ? undefined : err.validationContext;
       return send(reply, validationError(err.validation as AjvError[], prefix));
@@ -192,17 +209,6 @@ export function registerErrorHandling(app: FastifyInstance): void {
     req.log.error({ err }, 'unhandled error');
     return send(reply, new ApiError(500, 'internal', 'internal error'));
   });
-  const allowed = methodsByPath(app);
-  const notFound = (req: FastifyRequest, reply: FastifyReply) => {
-    const path = req.url.split('?')[0] ?? req.url;
-    // A path the API serves, asked with another method: 405 saying which methods it takes.
-    const methods = allowed(path);
-    if (methods.length > 0 && !methods.includes(req.method)) {
-      reply.header('allow', methods.join(', '));
-      return send(reply, new ApiError(405, 'method_not_allowed', `${path} takes ${methods.join(', ')}, not ${req.method}`, { method: req.method, path, allowed: methods }));
-    }
-    return send(reply, new ApiError(404, 'not_found', `no route ${req.method} ${path}`, { method: req.method, path }));
-  };
   // Probing for routes counts against the address's anonymous rate limit (api/plugins/rate-limit.ts), when there is one.
   if (app.hasDecorator('chargeCaller')) app.setNotFoundHandler({ preHandler: app.chargeCaller }, notFound);
   else app.setNotFoundHandler(notFound);

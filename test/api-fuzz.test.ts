@@ -13,7 +13,7 @@ import { signatureHeader } from '../lib/secrets';
 import { DEFAULT_POLICY } from '../domain/policy';
 import { EVENT_VARIANTS, type EventType } from '../api/schemas/events';
 import { AnnotationBody, CancelBody, RescheduleBody, SelfServiceRescheduleBody } from '../api/schemas/interviews';
-import { DisputeBody, ErasureBody, PolicyBody, PolicyPatch, ResolveBody } from '../api/schemas/records';
+import { DisputeBody, ErasureBody, PolicyBody, PolicyPatch, RESOLVE_VARIANTS } from '../api/schemas/records';
 import { SessionPatch } from '../api/schemas/session';
 import { buildApiApp } from './support/api-app';
 import { signInWithConsoleLink, type ConsoleSignIn } from './support/console-session';
@@ -131,7 +131,7 @@ const ROUTES: WriteRoute[] = [
   { name: 'POST /v1/self-service/:token/cancel', method: 'POST', url: () => `/v1/self-service/${selfServiceToken(h.secrets, interview.id)}/cancel`, schema: CancelBody, base: () => ({ reason: 'found another job' }), headers: noAuth },
   { name: 'POST /v1/self-service/:token/reschedule', method: 'POST', url: () => `/v1/self-service/${selfServiceToken(h.secrets, interview.id)}/reschedule`, schema: SelfServiceRescheduleBody, base: () => ({ startsAt: soon() }), headers: noAuth },
   { name: 'POST /v1/self-service/:token/disputes', method: 'POST', url: () => `/v1/self-service/${selfServiceToken(h.secrets, interview.id)}/disputes`, schema: DisputeBody, base: () => ({ statement: 'I was in hospital that day' }), headers: noAuth },
-  { name: 'POST /v1/disputes/:id/resolve', method: 'POST', url: () => `/v1/disputes/${randomUUID()}/resolve`, schema: ResolveBody, base: () => ({ decision: 'reclassify', classification: 'FORCE_MAJEURE', note: 'hospital note' }), headers: hrHeaders('group_hr') },
+  { name: 'POST /v1/disputes/:id/resolve', method: 'POST', url: () => `/v1/disputes/${randomUUID()}/resolve`, schema: RESOLVE_VARIANTS[1], base: () => ({ decision: 'reclassify', classification: 'FORCE_MAJEURE', note: 'hospital note' }), headers: hrHeaders('group_hr') },
   { name: 'POST /v1/candidates/erasure', method: 'POST', url: () => '/v1/candidates/erasure', schema: ErasureBody, base: () => ({ phone: '+8613900000001' }), headers: hrHeaders('group_hr') },
   { name: 'PATCH /v1/session', method: 'PATCH', url: () => '/v1/session', schema: SessionPatch, base: () => ({ locale: 'en' }), headers: consoleHeaders },
   {

@@ -21,7 +21,7 @@ let group: TestGroup;
 
 async function classified(subsidiary: number, classification: string) {
   const tenant = group.subsidiaries[subsidiary]!;
-  const iv = await confirmFor(h, tenant, { candidate: { id: `zhang-${subsidiary}`, phone: PHONE, email: 'zhang@example.test' }, startsAt: seconds(3), channels: ['sms'] });
+  const iv = await confirmFor(h, tenant, { candidate: { id: `zhang-${subsidiary}`, phone: PHONE, email: 'zhang@example.test' }, startsAt: seconds(6), channels: ['sms'] });
   await waitForStatus(h, iv.id, 'NO_SHOW');
   const res = await h.app.inject({
     method: 'POST',

@@ -13,7 +13,8 @@ import { NEW_LINK, sendSignInProblem } from '../console-pages';
 import { ErrorBody } from '../schemas/common';
 import { httpsProblem, HTML_PAGE, REDIRECT } from './console-sign-in';
 
-const LinkParams = Type.Object({ code: Type.String({ minLength: 1, maxLength: 200, description: 'the code of the link `turnout console-link` printed' }) });
+// Any code is looked up (a mangled one is the HTML "not valid" page), so a person never meets a JSON error here.
+const LinkParams = Type.Object({ code: Type.String({ minLength: 1, description: 'the code of the link `turnout console-link` printed' }) });
 
 const PROBLEMS = {
   unknown: { status: 404, code: 'link_unknown', en: 'This sign-in link is not valid.', zh: '此登录链接无效。' },

@@ -87,13 +87,8 @@ const disputesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (req) => {
       const hr = req.hr!;
-      const { decision, classification, note } = req.body;
-      if (decision === 'reclassify' && !classification) {
-        throw new ApiError(400, 'invalid_request', 'classification is required to reclassify', [{ field: 'classification', message: 'is required when decision is reclassify' }]);
-      }
-      if (decision === 'uphold' && classification) {
-        throw new ApiError(400, 'invalid_request', 'classification is only for reclassify', [{ field: 'classification', message: 'must be left out when upholding' }]);
-      }
+      const { decision, note } = req.body;
+      const classification = req.body.decision === 'reclassify' ? req.body.classification : undefined;
       const notFound = new ApiError(404, 'dispute_not_found', 'no dispute with this id is visible to you');
 
       const resolved = await prisma.$transaction(async (tx) => {

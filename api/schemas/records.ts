@@ -3,9 +3,10 @@
  * disputes and reports. One source for validation, serialization, the
  * TypeScript types and the OpenAPI document.
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TUnion } from '@sinclair/typebox';
 import { CLASSIFICATIONS } from '../../domain/interview';
 import { DURATION_BOUNDS, DURATION_PATTERN, type DurationField } from '../../domain/policy';
+import { REPORT_DIMENSIONS } from '../../domain/reports';
 import { Nullable, Uuid } from './common';
 
 const Duration = Type.String({
@@ -107,11 +108,25 @@ export const PolicyHistory = Type.Object({
 
 // --- candidates: attendance and erasure ------------------------------------
 
-const Phone = Type.String({ minLength: 3, maxLength: 40, description: 'E.164; spaces, dashes, dots and brackets are ignored' });
-const Email = Type.String({ minLength: 3, maxLength: 320 });
+/** What domain/identity.ts normalises to E.164: `+` or `00`, then 7–15 digits, with spaces, dots, dashes and brackets anywhere. */
+const SEPARATORS = '[ \\u00a0.()-]*';
+const Phone = Type.String({
+  minLength: 3,
+  maxLength: 40,
+  pattern: `^${SEPARATORS}(?:\\+|00)${SEPARATORS}[1-9](?:${SEPARATORS}[0-9]){6,14}${SEPARATORS}$`,
+  description: 'E.164 (+ and country code); spaces, dashes, dots and brackets are ignored',
+});
+const Email = Type.String({ format: 'email', minLength: 3, maxLength: 320 });
 
+/**
+ * Exactly one of phone or email. OpenAPI cannot say that of query parameters
+ * (the validator enforces the oneOf; the document says it in words).
+ */
 export const ContactQuery = Type.Object(
-  { phone: Type.Optional(Phone), email: Type.Optional(Email) },
+  {
+    phone: Type.Optional({ ...Phone, description: `${Phone.description}; give phone or email, not both` }),
+    email: Type.Optional({ ...Email, description: 'give phone or email, not both' }),
+  },
   { additionalProperties: false },
 );
 export type ContactQuery = Static<typeof ContactQuery>;
@@ -147,7 +162,8 @@ export const AttendanceView = Type.Object({
 
 export const ErasureBody = Type.Object(
   { phone: Type.Optional(Phone), email: Type.Optional(Email) },
-  { additionalProperties: false },
+  // oneOf: a body with both, or neither, matches no branch or both.
+  { additionalProperties: false, oneOf: [{ required: ['phone'] }, { required: ['email'] }], description: 'exactly one of phone or email' },
 );
 export type ErasureBody = Static<typeof ErasureBody>;
 
@@ -209,22 +225,43 @@ export const DisputeList = Type.Object({ items: Type.Array(DisputeView) });
 
 export const DisputeParams = Type.Object({ id: Uuid });
 
-export const ResolveBody = Type.Object(
-  {
-    decision: Type.Union([Type.Literal('uphold'), Type.Literal('reclassify')]),
-    classification: Type.Optional(Type.Union(CLASSIFICATIONS.filter((c) => c !== 'NO_REASON').map((c) => Type.Literal(c)))),
-    note: Type.String({ minLength: 1, maxLength: 4000 }),
-  },
-  { additionalProperties: false },
-);
+const ResolveNote = Type.String({ minLength: 1, maxLength: 4000 });
+
+/** Upholding keeps the classification; reclassifying names the new one (never NO_REASON: docs/classification.md). */
+export const RESOLVE_VARIANTS = [
+  Type.Object({ decision: Type.Literal('uphold'), note: ResolveNote }, { additionalProperties: false }),
+  Type.Object(
+    {
+      decision: Type.Literal('reclassify'),
+      classification: Type.Union(CLASSIFICATIONS.filter((c) => c !== 'NO_REASON').map((c) => Type.Literal(c))),
+      note: ResolveNote,
+    },
+    { additionalProperties: false },
+  ),
+] as const;
+
+/** Discriminated on `decision`, as the event envelope is on `type` (api/schemas/events.ts). */
+export const ResolveBody = Type.Unsafe<Static<TUnion<[...typeof RESOLVE_VARIANTS]>>>({
+  type: 'object',
+  oneOf: [...RESOLVE_VARIANTS],
+  discriminator: { propertyName: 'decision' },
+});
 export type ResolveBody = Static<typeof ResolveBody>;
 
 // --- reports -------------------------------------------------------------------
 
+/** A comma-separated list of report dimensions (spaces and empty items allowed, as domain/reports.ts parses it). */
+function groupByPattern(): string {
+  const item = `(?:(?:${REPORT_DIMENSIONS.join('|')}) *)?`;
+  return `^ *${item}(?:, *${item})*$`;
+}
+
 export const ReportQuery = Type.Object(
   {
     month: Type.String({ pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM (UTC)' }),
-    groupBy: Type.Optional(Type.String({ maxLength: 200, description: 'comma-separated: subsidiary, position, region, reason, channel, delivered, hour, weekday, remindersReached, leadTime' })),
+    groupBy: Type.Optional(
+      Type.String({ maxLength: 200, pattern: groupByPattern(), description: `comma-separated, any of: ${REPORT_DIMENSIONS.join(', ')}` }),
+    ),
   },
   { additionalProperties: false },
 );

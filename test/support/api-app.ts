@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { createServer, type Server, type Socket, connect } from 'node:net';
 import { buildApp } from '../../api/app';
 import { apiConfig, providerWebhooksConfig, temporalConfig, type ApiConfig, type ConsoleConfig } from '../../lib/config';
+import type { ProviderWebhooksConfig } from '../../api/scopes/providers';
 import type { Harness } from './harness';
 
 export interface TemporalHandle {
@@ -19,7 +20,7 @@ export async function buildApiApp(
   h: Harness,
   api: Partial<ApiConfig> = {},
   temporal?: TemporalHandle,
-  extra: { console?: ConsoleConfig } = {},
+  extra: { console?: ConsoleConfig; providerWebhooks?: ProviderWebhooksConfig } = {},
 ): Promise<FastifyInstance> {
   const t = temporal ?? { client: h.client, connection: h.client.connection as Connection };
   return buildApp({
@@ -29,7 +30,7 @@ export async function buildApiApp(
     temporal: temporalConfig(),
     secrets: h.secrets,
     api: { ...apiConfig(), logLevel: process.env.LOG_LEVEL ?? 'warn', ...api },
-    providerWebhooks: providerWebhooksConfig(),
+    providerWebhooks: extra.providerWebhooks ?? providerWebhooksConfig(),
     ...(extra.console ? { console: extra.console } : {}),
   });
 }
