@@ -32,12 +32,13 @@ beforeAll(async () => {
     ['s3ForceMajeure', s3!, 'FORCE_MAJEURE'],
   ] as const;
   // Each subsidiary knows the person under its own candidate id; the lookups below write the phone differently.
+  // Ten seconds ahead, so that even a loaded machine sends the 2-second reminder the records below report.
   const interviews = await Promise.all(
     plan.map(([, tenant]) =>
-      confirmFor(h, tenant, { candidate: { ...PERSON, id: `person-at-${tenant.subsidiaryId.slice(0, 8)}` }, startsAt: seconds(3), channels: ['sms'] }),
+      confirmFor(h, tenant, { candidate: { ...PERSON, id: `person-at-${tenant.subsidiaryId.slice(0, 8)}` }, startsAt: seconds(10), channels: ['sms'] }),
     ),
   );
-  await Promise.all(interviews.map((iv) => waitForStatus(h, iv.id, 'NO_SHOW')));
+  await Promise.all(interviews.map((iv) => waitForStatus(h, iv.id, 'NO_SHOW', 45_000)));
   for (const [i, [name, tenant, classification]] of plan.entries()) {
     const iv = interviews[i]!;
     ids[name] = iv.externalId;
@@ -52,7 +53,7 @@ beforeAll(async () => {
   // Time passes for one of them: its retention is over.
   const expired = interviews[2]!;
   await h.prisma.noShowRecord.updateMany({ where: { interviewId: expired.id }, data: { expiresAt: new Date(Date.now() - 60_000) } });
-}, 60_000);
+}, 120_000);
 
 async function lookup(headers: Record<string, string>, query: string) {
   const res = await h.app.inject({ method: 'GET', url: `/v1/candidates/attendance?${query}`, headers });
