@@ -160,7 +160,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swagger, {
     transform: ({ schema, url }) => ({ schema: withBodyErrors(schema), url }),
     openapi: {
-      info: { title: 'Turnout API', version: '1.0.0', description: 'Confirmed AI interviews, reminders and fair no-show records' },
+      info: {
+        title: 'Turnout API',
+        version: '1.0.0',
+        description:
+          'Confirmed AI interviews, reminders and fair no-show records. ' +
+          'Every string in a request body must be storable text: no NUL character and no unpaired UTF-16 surrogate (400 naming the field otherwise).',
+      },
       components: {
         securitySchemes: {
           platformKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },

@@ -15,6 +15,7 @@ import { EVENT_VARIANTS, type EventType } from '../api/schemas/events';
 import { AnnotationBody, CancelBody, RescheduleBody, SelfServiceRescheduleBody } from '../api/schemas/interviews';
 import { DisputeBody, ErasureBody, PolicyBody, PolicyPatch, RESOLVE_VARIANTS } from '../api/schemas/records';
 import { SessionPatch } from '../api/schemas/session';
+import { AlertingBody, EndpointBody } from '../api/schemas/alerts';
 import { buildApiApp } from './support/api-app';
 import { signInWithConsoleLink, type ConsoleSignIn } from './support/console-session';
 import { hostileBodies } from './support/hostile-bodies';
@@ -38,10 +39,21 @@ const PORT_RUNS = Math.round(40 * Number(process.env.FUZZ_RUNS_SCALE ?? 1));
 
 /**
  * Write routes fed by parties whose signatures these tests cannot make
- * (provider webhooks: their own tests), and sign-out, which reads no body
- * beyond a form's CSRF field (test/console-session.test.ts).
+ * (provider webhooks: their own tests), sign-out, which reads no body beyond
+ * a form's CSRF field (test/console-session.test.ts), and the actions on an
+ * alert, an endpoint or a delivery, which take no body at all.
  */
-const NOT_FUZZED_HERE = new Set(['POST /v1/webhooks/twilio/status', 'POST /v1/webhooks/sendgrid/events', 'POST /console/auth/logout']);
+const NOT_FUZZED_HERE = new Set([
+  'POST /v1/webhooks/twilio/status',
+  'POST /v1/webhooks/sendgrid/events',
+  'POST /console/auth/logout',
+  'POST /v1/alerts/:id/read',
+  'DELETE /v1/webhook-endpoints/:id',
+  'POST /v1/webhook-endpoints/:id/rotate-secret',
+  'POST /v1/webhook-endpoints/:id/test',
+  'POST /v1/webhook-endpoints/:id/enable',
+  'POST /v1/webhook-deliveries/:id/retry',
+]);
 
 let h: Harness;
 let tenant: TestTenant;
@@ -142,6 +154,8 @@ const ROUTES: WriteRoute[] = [
     base: () => ({ grace: 'PT10M', retention: { UNREACHABLE: 'P30D' } }),
     headers: async () => ({ ...(await hrHeaders('group_hr')()), 'content-type': 'application/merge-patch+json' }),
   },
+  { name: 'PUT /v1/subsidiaries/:subsidiaryId/alerting', method: 'PUT', url: () => `/v1/subsidiaries/${tenant.subsidiaryId}/alerting`, schema: AlertingBody, base: () => ({ emails: ['hr@example.test'], locale: 'zh-CN' }), headers: hrHeaders('group_hr') },
+  { name: 'POST /v1/webhook-endpoints', method: 'POST', url: () => '/v1/webhook-endpoints', schema: EndpointBody, base: () => ({ url: 'https://platform.example.test/turnout', events: ['interview.no_show'] }), headers: hrHeaders('group_hr') },
   { name: 'PUT /v1/groups/:groupId/policy', method: 'PUT', url: () => `/v1/groups/${tenant.groupId}/policy`, schema: PolicyBody, base: () => ({ ...DEFAULT_POLICY, grace: 'PT10M', selfService: { maxReschedules: 1, cutoff: 'PT2H' }, quietHours: { start: '22:00', end: '07:00' } }), headers: hrHeaders('group_hr') },
 ];
 

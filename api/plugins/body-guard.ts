@@ -8,14 +8,14 @@
  * It runs as a preHandler, after authentication and schema validation, so an
  * unauthenticated caller learns nothing new and a handler never sees such a body.
  *
- * The string rule is also published: every free string a body schema declares
- * gets STORABLE_TEXT as its pattern when the route is registered, so the
- * OpenAPI document (and any client generated from it) says what is refused.
+ * The OpenAPI document states the string rule once, in words (api/app.ts): as
+ * a pattern on every string it would be exact but no regex engine of the
+ * OpenAPI tools can name surrogates, and spelling out the allowed code points
+ * makes schema-driven generators crawl.
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ApiError } from '../errors';
-import { STORABLE_TEXT } from '../schemas/common';
 
 /** The deepest contract body (an event's data.candidate.*) nests 3 levels; this leaves room for webhooks. */
 export const MAX_BODY_DEPTH = 16;
@@ -23,27 +23,6 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 // NUL, or a high surrogate not followed by a low one, or a low surrogate not preceded by a high one.
 // eslint-disable-next-line no-control-regex
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-type Schema = Record<string, unknown>;
-
-/**
- * A copy of a JSON schema in which every string without its own pattern,
- * const or enum carries STORABLE_TEXT. Schemas are shared between routes, so
- * they are copied, never changed in place.
- */
-export function withStorableStrings(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(withStorableStrings);
-  if (schema === null || typeof schema !== 'object') return schema;
-  const copy: Schema = {};
-  for (const [key, value] of Object.entries(schema as Schema)) {
-    // Keywords whose values are data, not schemas.
-    copy[key] = key === 'const' || key === 'enum' || key === 'examples' || key === 'default' ? value : withStorableStrings(value);
-  }
-  if (copy.type === 'string' && copy.pattern === undefined && copy.const === undefined && copy.enum === undefined) {
-    copy.pattern = STORABLE_TEXT;
-  }
-  return copy;
-}
 
 function fieldName(path: readonly (string | number)[]): string {
   return path.length === 0 ? 'body' : path.map(String).join('.');
@@ -79,9 +58,6 @@ export function checkBody(body: unknown): ApiError | undefined {
 }
 
 async function bodyGuard(app: FastifyInstance): Promise<void> {
-  app.addHook('onRoute', (route) => {
-    if (route.schema?.body) route.schema = { ...route.schema, body: withStorableStrings(route.schema.body) };
-  });
   app.addHook('preHandler', async (req) => {
     if (req.body === undefined || req.body === null || typeof req.body !== 'object') return;
     const problem = checkBody(req.body);

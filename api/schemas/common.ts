@@ -22,16 +22,3 @@ export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]
 
 /** The candidate's self-service link token, as it appears in the path. */
 export const TokenParams = Type.Object({ token: Type.String({ minLength: 10, maxLength: 1000 }) });
-
-/**
- * A string PostgreSQL can store: no NUL, no unpaired UTF-16 surrogate. Written
- * as the code points allowed (U+0001–U+D7FF, U+E000–U+10FFFF) rather than the
- * ones refused, because a pattern that names surrogates cannot be compiled by
- * regex engines that work on Unicode scalar values (Rust's, which OpenAPI
- * tooling such as schemathesis uses); the last code point is written as the
- * character itself since JavaScript and Python spell astral escapes
- * differently. ajv compiles patterns as unicode regular expressions, where a
- * surrogate pair is one code point. api/plugins/body-guard.ts puts it on
- * every free string of a request body.
- */
-export const STORABLE_TEXT = `^[\\u0001-\\uD7FF\\uE000-${String.fromCodePoint(0x10ffff)}]*$`;

@@ -7,11 +7,14 @@ Three things a schema cannot carry:
 - Times relative to now (an interview starts in the future; a login's `at`
   lies within the last 24 hours): a generated event keeps its shape, and a
   well-formed time in it is moved to a realistic instant.
-- Rules the document states in words because JSON Schema cannot: a policy
-  duration's bounds ("from PT1S to P1D", in each field's description) and
-  "phone or email, not both" between two query parameters. A 400 that names
-  exactly that rule for a generated request is the contract, so that one
-  refusal is not counted as a failure; any other refusal still is.
+- Rules the document states in words because JSON Schema cannot, or not in
+  a way its tools can use: storable text (no NUL, no unpaired surrogate, in
+  the document's description), a policy duration's bounds ("from PT1S to P1D", in each field's description),
+  "phone or email, not both" between two query parameters, and an
+  Idempotency-Key already used for another request (422, by its nature
+  state the generator cannot see). A refusal that names exactly that rule
+  for a generated request is the contract, so that one refusal is not
+  counted as a failure; any other refusal still is.
 """
 import hashlib
 import hmac
@@ -59,15 +62,21 @@ def _error_details(response):
 
 @schemathesis.hook
 def filter_failure(context, failure, case, response):
-    if type(failure).__name__ != "RejectedPositiveData" or response.status_code != 400:
+    if type(failure).__name__ != "RejectedPositiveData":
         return True
     code, details = _error_details(response)
+    if response.status_code == 422 and code == "idempotency_key_reused":
+        return False
+    if response.status_code != 400:
+        return True
     messages = [d.get("message", "") for d in details if isinstance(d, dict)]
     if not messages:
         return True
     if code == "invalid_policy" and all(BOUNDS.match(m) for m in messages):
         return False
     if case.operation.path == "/v1/candidates/attendance" and messages == ["or email, not both"]:
+        return False
+    if code == "invalid_request" and messages == ["must not contain NUL characters or unpaired surrogates"]:
         return False
     return True
 
