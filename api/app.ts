@@ -118,7 +118,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: false,
     trustProxy: trustProxy(deps.api.trustProxy),
     // discriminator: a oneOf picked by a property (the event envelope's `type`) reports only the picked variant's errors.
-    ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false, discriminator: true } },
+    // verbose: errors carry the schema they failed, so a rule between fields can name its field (api/errors.ts).
+    ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false, discriminator: true, verbose: true } },
     schemaController: { compilersFactory: { buildValidator: strictBodiesCoercedStrings() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -15,8 +15,11 @@ export class ApiError extends Error {
 
 interface AjvError {
   instancePath: string;
+  keyword?: string;
   message?: string;
   params?: Record<string, unknown>;
+  /** With ajv's `verbose` option (api/app.ts). */
+  parentSchema?: { description?: unknown };
 }
 
 /** "/data/candidate/phone" (or a missing property) → "data.candidate.phone". */
@@ -40,8 +43,17 @@ function messageOf(err: AjvError): string {
   return err.message ?? 'is invalid';
 }
 
+/** A rule between fields (api/schemas/alerts.ts, `rule`): its description names the field and says what it needs. */
+function ruleOf(err: AjvError, prefix?: string): { field: string; message: string } | undefined {
+  const description = err.keyword === 'anyOf' ? err.parentSchema?.description : undefined;
+  const m = typeof description === 'string' ? /^([\w.]+): (.+)$/.exec(description) : null;
+  return m ? { field: [prefix, m[1]].filter(Boolean).join('.'), message: m[2]! } : undefined;
+}
+
 export function validationError(errors: AjvError[], prefix?: string): ApiError {
-  const details = errors.map((e) => ({ field: fieldOf(e, prefix), message: messageOf(e) }));
+  // ajv lists a failed rule's branches before the rule itself: the rule is the one error to report.
+  const rule = errors.map((e) => ruleOf(e, prefix)).find((r) => r !== undefined);
+  const details = rule ? [rule] : errors.map((e) => ({ field: fieldOf(e, prefix), message: messageOf(e) }));
   const first = details[0] ?? { field: prefix ?? 'body', message: 'is invalid' };
   return new ApiError(400, 'invalid_request', `${first.field} ${first.message}`, details);
 }

@@ -4,7 +4,7 @@
  * validation, serialization, the TypeScript types and the OpenAPI document.
  */
 import { Type } from '@sinclair/typebox';
-import { ACTORS, ALERT_KINDS, EVENT_TYPES, FORMATS, SECRET_PATTERN, TEST_EVENT } from '../../domain/outbound-events';
+import { ACTORS, ALERT_KINDS, EVENT_TYPES, FORMATS, ROBOT_EVENTS, ROBOT_FORMATS, SECRET_PATTERN, TEST_EVENT } from '../../domain/outbound-events';
 import { OUTBOUND_URL_PATTERN } from '../../lib/outbound-url';
 import { Instant, Nullable, Uuid } from './common';
 
@@ -76,6 +76,13 @@ export const AlertList = Type.Object({ items: Type.Array(AlertView) });
 
 const EventType = literals(EVENT_TYPES);
 
+/**
+ * A rule between fields: an anyOf whose description is "<field>: <what it
+ * needs>", which api/errors.ts reports as that field's error.
+ */
+const rule = (description: string, ...branches: object[]) => ({ description, anyOf: branches });
+const formatNotIn = (formats: readonly string[]) => ({ properties: { format: { not: { enum: [...formats] } } } });
+
 export const EndpointBody = Type.Object(
   {
     url: Type.String({ maxLength: 2000, pattern: OUTBOUND_URL_PATTERN, description: 'https:// (http:// to a loopback address only outside production); a robot\'s webhook URL with its key' }),
@@ -90,7 +97,18 @@ export const EndpointBody = Type.Object(
     ),
     subsidiaryId: Type.Optional(Uuid),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    allOf: [
+      rule('secret: must be left out for a WeCom robot (its key is in the URL)', formatNotIn(['wecom']), { not: { required: ['secret'] } }),
+      rule(`events: a robot receives ${ROBOT_EVENTS.join(', ')} only`, formatNotIn(ROBOT_FORMATS), { properties: { events: { items: { enum: [...ROBOT_EVENTS] } } } }),
+      rule(
+        'secret: must be whsec_ followed by 24 to 64 bytes in base64 (a standard endpoint\'s own secret)',
+        { required: ['format'], properties: { format: { enum: [...ROBOT_FORMATS] } } },
+        { properties: { secret: { pattern: SECRET_PATTERN } } },
+      ),
+    ],
+  },
 );
 
 export const EndpointParams = Type.Object({ id: Uuid });

@@ -66,7 +66,7 @@ const consoleAppScope: FastifyPluginAsyncTypebox<{ buildDir?: string }> = async 
         tags: ['console'],
         summary: "A file of the HR console's app (script, style sheet, font)",
         params: AssetParams,
-        response: { 200: { description: 'The file', content: { 'application/octet-stream': { schema: { type: 'string' } } } }, 404: ErrorBody },
+        response: { 200: { description: 'The file', content: { 'application/octet-stream': { schema: { type: 'string' } } } }, '4xx': ErrorBody },
       },
     },
     async (req, reply) => {
@@ -89,7 +89,11 @@ const consoleAppScope: FastifyPluginAsyncTypebox<{ buildDir?: string }> = async 
       tags: ['console'],
       summary,
       ...(params ? { params } : {}),
-      response: { 200: { ...HTML_PAGE, description: "The console's page; it routes in the browser" }, 503: { ...HTML_PAGE, description: 'The console has not been built' } },
+      response: {
+        200: { ...HTML_PAGE, description: "The console's page; it routes in the browser" },
+        503: { ...HTML_PAGE, description: 'The console has not been built' },
+        '4xx': ErrorBody,
+      },
     },
   });
   app.get('/console', page('The HR console: the queue of interviews that need a decision'), sendIndex);
