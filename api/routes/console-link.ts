@@ -11,7 +11,7 @@ import { auditEntry } from '../audit';
 import { startConsoleSession } from '../console-session';
 import { NEW_LINK, sendSignInProblem } from '../console-pages';
 import { ErrorBody } from '../schemas/common';
-import { httpsProblem, HTML_PAGE, REDIRECT } from './console-sign-in';
+import { httpsProblem, HTML_PAGE, HTML_PAGE_OR_ERROR, REDIRECT } from './console-sign-in';
 
 // Any code is looked up (a mangled one is the HTML "not valid" page), so a person never meets a JSON error here.
 const LinkParams = Type.Object({ code: Type.String({ minLength: 1, description: 'the code of the link `turnout console-link` printed' }) });
@@ -34,7 +34,7 @@ const consoleLinkRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: LinkParams,
         response: {
           303: { ...REDIRECT, description: 'Signed in: on to /console (Set-Cookie: the session)' },
-          400: { ...HTML_PAGE, description: 'Reached over plain http where the console needs https' },
+          400: HTML_PAGE_OR_ERROR('Reached over plain http where the console needs https'),
           404: { ...HTML_PAGE, description: 'No such link' },
           410: { ...HTML_PAGE, description: 'The link was used already, or has expired' },
           '4xx': ErrorBody,

@@ -18,7 +18,7 @@ import { auditEntry } from '../audit';
 import { sendSignInProblem, TRY_AGAIN, type SignInProblem } from '../console-pages';
 import { PENDING_SIGN_IN_MS, startConsoleSession, type ConsoleUser } from '../console-session';
 import { ErrorBody } from '../schemas/common';
-import { HTML_PAGE, httpsProblem, REDIRECT } from './console-sign-in';
+import { HTML_PAGE, HTML_PAGE_OR_ERROR, httpsProblem, REDIRECT } from './console-sign-in';
 
 const ROLE_PREFERENCE: HrRole[] = ['group_hr', 'hr', 'auditor'];
 
@@ -99,7 +99,7 @@ const consoleOidcRoutes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: Type.Object({ returnTo: Type.Optional(Type.String({ maxLength: 500, pattern: '^/console(/|$)' })) }, { additionalProperties: false }),
         response: {
           302: { ...REDIRECT, description: "On to the identity provider's sign-in" },
-          400: { ...HTML_PAGE, description: 'Reached over plain http where the console needs https' },
+          400: HTML_PAGE_OR_ERROR('Reached over plain http where the console needs https'),
           404: { ...HTML_PAGE, description: 'No identity provider is configured' },
           502: { ...HTML_PAGE, description: 'The identity provider could not be reached' },
           '4xx': ErrorBody,
@@ -144,7 +144,7 @@ const consoleOidcRoutes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: Type.Object({}, { additionalProperties: true }),
         response: {
           303: { ...REDIRECT, description: 'Signed in: on to the console (Set-Cookie: the session)' },
-          400: { ...HTML_PAGE, description: 'No sign-in was under way, or the provider refused it' },
+          400: HTML_PAGE_OR_ERROR('No sign-in was under way, or the provider refused it'),
           403: { ...HTML_PAGE, description: 'The ID token does not say who may use the console' },
           404: { ...HTML_PAGE, description: 'No identity provider is configured' },
           502: { ...HTML_PAGE, description: 'The identity provider could not be reached' },

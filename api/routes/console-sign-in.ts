@@ -1,4 +1,5 @@
 /** What the console's sign-in routes share: their response documents and the https rule. */
+import { ErrorBody } from '../schemas/common';
 import type { FastifyRequest } from 'fastify';
 import type { ConsoleSessions } from '../console-session';
 import type { SignInProblem } from '../console-pages';
@@ -8,6 +9,16 @@ export const REDIRECT = { type: 'null', description: 'Redirect' } as const;
 
 /** A short page for the person whose sign-in did not work. */
 export const HTML_PAGE = { content: { 'text/html': { schema: { type: 'string' } } } } as const;
+
+/**
+ * A 400 of a sign-in route: the page a person meets, or the contract's JSON
+ * error when the request itself is malformed (a query parameter of the wrong
+ * shape), which fails validation before any page can be chosen.
+ */
+export const HTML_PAGE_OR_ERROR = (description: string) => ({
+  description,
+  content: { 'text/html': { schema: { type: 'string' } }, 'application/json': { schema: ErrorBody } },
+});
 
 /**
  * In production the session cookie is Secure: over plain http the browser
