@@ -20,6 +20,7 @@ interface AjvError {
   params?: Record<string, unknown>;
   /** With ajv's `verbose` option (api/app.ts). */
   parentSchema?: { description?: unknown };
+  data?: unknown;
 }
 
 /** "/data/candidate/phone" (or a missing property) → "data.candidate.phone". */
@@ -40,6 +41,10 @@ function messageOf(err: AjvError): string {
   if (typeof err.params?.additionalProperty === 'string') return 'is not an allowed field';
   if (err.params?.error === 'tag') return 'is required and must be a string';
   if (err.params?.error === 'mapping') return 'is not one of the allowed values';
+  // A pattern is for machines; its description says the rule in words, and the value shows what broke it.
+  if (err.keyword === 'pattern' && typeof err.parentSchema?.description === 'string') {
+    return `must be ${err.parentSchema.description} (got ${JSON.stringify(err.data).slice(0, 100)})`;
+  }
   return err.message ?? 'is invalid';
 }
 

@@ -40,8 +40,10 @@ const PORT_RUNS = Math.round(40 * Number(process.env.FUZZ_RUNS_SCALE ?? 1));
 /**
  * Write routes fed by parties whose signatures these tests cannot make
  * (provider webhooks: their own tests), sign-out, which reads no body beyond
- * a form's CSRF field (test/console-session.test.ts), and the actions on an
- * alert, an endpoint or a delivery, which take no body at all.
+ * a form's CSRF field (test/console-session.test.ts), the actions on an
+ * alert, an endpoint or a delivery, which take no body at all, and the
+ * candidate page's HTML forms, which pass what they are given to the
+ * self-service routes fuzzed here (test/candidate-page.test.tsx).
  */
 const NOT_FUZZED_HERE = new Set([
   'POST /v1/webhooks/twilio/status',
@@ -53,6 +55,9 @@ const NOT_FUZZED_HERE = new Set([
   'POST /v1/webhook-endpoints/:id/test',
   'POST /v1/webhook-endpoints/:id/enable',
   'POST /v1/webhook-deliveries/:id/retry',
+  'POST /s/:code/cancel',
+  'POST /s/:code/move',
+  'POST /s/:code/contest',
 ]);
 
 let h: Harness;

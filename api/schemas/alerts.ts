@@ -101,11 +101,11 @@ export const EndpointBody = Type.Object(
     additionalProperties: false,
     allOf: [
       rule('secret: must be left out for a WeCom robot (its key is in the URL)', formatNotIn(['wecom']), { not: { required: ['secret'] } }),
-      rule(`events: a robot receives ${ROBOT_EVENTS.join(', ')} only`, formatNotIn(ROBOT_FORMATS), { properties: { events: { items: { enum: [...ROBOT_EVENTS] } } } }),
+      rule(`events: a robot receives ${ROBOT_EVENTS.join(', ')} only`, formatNotIn(ROBOT_FORMATS), { properties: { events: { type: 'array', items: { enum: [...ROBOT_EVENTS] } } } }),
       rule(
         'secret: must be whsec_ followed by 24 to 64 bytes in base64 (a standard endpoint\'s own secret)',
         { required: ['format'], properties: { format: { enum: [...ROBOT_FORMATS] } } },
-        { properties: { secret: { pattern: SECRET_PATTERN } } },
+        { properties: { secret: { type: 'string', pattern: SECRET_PATTERN } } },
       ),
     ],
   },
