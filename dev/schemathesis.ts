@@ -37,7 +37,9 @@ export async function ensureSchemathesis(log: (msg: string) => void = () => {}):
   log(`installing schemathesis==${SCHEMATHESIS_VERSION} from PyPI…`);
   await fs.rm(venv, { recursive: true, force: true });
   await fs.mkdir(venv, { recursive: true });
-  await run('python3', ['-m', 'venv', venv], 120_000);
+  await run('python3', ['-m', 'venv', venv], 120_000).catch((err: Error) => {
+    throw new Error(`${err.message}\n(python3 -m venv failed: on Debian and Ubuntu, apt-get install python3-venv)`);
+  });
   await run(join(venv, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS_VERSION}`], 900_000);
   await run(executable(venv), ['--version'], 60_000);
   await fs.writeFile(marker, `${SCHEMATHESIS_VERSION}\n`);
