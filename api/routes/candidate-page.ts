@@ -41,6 +41,7 @@ const FormBody = Type.Object({
 });
 const PAGE_RESPONSES = {
   200: { ...HTML_PAGE, description: 'The page' },
+  400: { ...HTML_PAGE, description: 'The address is malformed (a query parameter of the wrong shape): the page, saying the link does not work' },
   404: { ...HTML_PAGE, description: 'No such link' },
   410: { ...HTML_PAGE, description: 'The link is used up (its interview is over) or expired' },
 } as const;
