@@ -61,6 +61,7 @@ export function describeWithBrowser(name: string, body: () => void): void {
   }
   recordSkip(suite);
   console.warn(`\n*** BROWSER TESTS SKIPPED: ${suite} (${problem}). Install the browser with: ${INSTALL_COMMAND} ***\n`);
+  // Skipped because no Chromium was found outside CI; the notice above names why and how to install it.
   describe.skip(name, body);
 }
 
