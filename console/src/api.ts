@@ -4,6 +4,8 @@
  * session's CSRF token in x-csrf-token. Errors come back as the contract's
  * `{ error: { code, message, details? } }`, thrown as ApiProblem.
  */
+import type { NoShowReport } from '../../domain/reports';
+
 export class ApiProblem extends Error {
   constructor(
     readonly status: number,
@@ -137,23 +139,9 @@ export const classify = (id: string, classification: string, note: string) =>
 export const reschedule = (id: string, startsAt: string, reason?: string) =>
   call<{ status: string; startsAt: string }>('POST', `/v1/interviews/${enc(id)}/reschedule`, reason ? { startsAt, reason } : { startsAt });
 
-export interface ReportCounts {
-  scheduled: number;
-  attended: number;
-  noShow: number;
-  cancelled: number;
-  lateCancel: number;
-  open: number;
-  noShowRate: number | null;
-}
-export type ReportRow = ReportCounts & Record<string, string | number | null>;
-export interface Report {
-  month: string;
-  groupBy: string[];
-  rows: ReportRow[];
-  totals: ReportCounts;
-}
-export const report = (month: string, groupBy: string) => call<Report>('GET', `/v1/reports/no-shows?month=${enc(month)}${groupBy ? `&groupBy=${enc(groupBy)}` : ''}`);
+/** The report's shape is the API's own (domain/reports.ts): types only, so no server code reaches the bundle. */
+export type { NoShowReport as Report, ReportCounts, ReportRow } from '../../domain/reports';
+export const report = (month: string, groupBy: string) => call<NoShowReport>('GET', `/v1/reports/no-shows?month=${enc(month)}${groupBy ? `&groupBy=${enc(groupBy)}` : ''}`);
 export const reportCsv = (month: string, groupBy: string) =>
   call<string>('GET', `/v1/reports/no-shows?month=${enc(month)}${groupBy ? `&groupBy=${enc(groupBy)}` : ''}`, undefined, 'text/csv');
 

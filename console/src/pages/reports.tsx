@@ -6,6 +6,7 @@
  * shows; the table holds the same numbers for a screen reader and the keyboard.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
+import type { ReportDimension } from '../../../domain/reports';
 import * as api from '../api';
 import { drawBars, drawTrend } from '../charts';
 import { useConsole } from '../context';
@@ -13,12 +14,13 @@ import { ScrollRegion } from '../scroll-region';
 import { percent } from '../format';
 import { known, type MessageKey, type T } from '../i18n';
 
-export const DIMENSIONS = ['subsidiary', 'position', 'region', 'reason', 'channel', 'delivered', 'hour', 'weekday', 'remindersReached', 'leadTime'] as const;
-type Dimension = (typeof DIMENSIONS)[number];
+type Dimension = ReportDimension;
+/** The choices of "grouped by", in the API's order (REPORT_DIMENSIONS, which is server code and stays out of the bundle). */
+export const DIMENSIONS: readonly Dimension[] = ['subsidiary', 'position', 'region', 'reason', 'channel', 'delivered', 'hour', 'weekday', 'remindersReached', 'leadTime'];
 
 /** The column(s) of a report row that name its group. */
 function rowLabel(t: T, dim: Dimension, row: api.ReportRow): string {
-  const v = (k: string) => (row[k] === null || row[k] === undefined ? t('unknown') : String(row[k]));
+  const v = (k: keyof api.ReportRow) => (row[k] === null || row[k] === undefined ? t('unknown') : String(row[k]));
   switch (dim) {
     case 'subsidiary':
       return v('subsidiaryName');
