@@ -6,26 +6,21 @@
  * write without the CSRF token refused, the reports page drawing its charts
  * from a seeded month, and axe on every page.
  */
-import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Prisma } from '../lib/database';
 import type { HrClaims } from '../lib/hr-token';
 import { DEFAULT_POLICY } from '../domain/policy';
 import { CONSOLE_CSP } from '../api/scopes/console-app';
-import { describeWithBrowser, expectAccessible, launchChromium, screenshot, watchCsp } from './support/browser';
-import { consoleLinkPath } from './support/console-session';
+import { describeWithBrowser, expectAccessible, screenshot } from './support/browser';
+import { openConsoleBrowser, tabTo, type ConsoleBrowser } from './support/console-browser';
 import { confirmedEvent, eventually, FAST_POLICY, hrToken, postEvent, startHarness, type Harness } from './support/harness';
 import { createTestGroup, type TestGroup } from './support/records';
 
 let h: Harness;
-let app: FastifyInstance;
+let ui: ConsoleBrowser;
 let base: string;
-let browser: Browser;
 let group: TestGroup;
 let reports: TestGroup;
-const contexts: BrowserContext[] = [];
 
 /** Reminders and grace in seconds; a day to classify, so nothing closes by itself during the test. */
 const POLICY = { ...FAST_POLICY, annotationWindow: 'P1D' };
@@ -33,18 +28,15 @@ const SEEDED_MONTH = '2026-06';
 
 beforeAll(async () => {
   h = await startHarness();
-  app = h.app;
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   group = await createTestGroup(h, 2, POLICY);
   reports = await createTestGroup(h, 2);
   await seedReports(reports);
-  browser = await launchChromium();
+  ui = await openConsoleBrowser(h);
+  base = ui.base;
 }, 90_000);
 
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
-  await browser?.close();
+  await ui?.close();
   await h?.close();
 });
 
@@ -55,26 +47,7 @@ const hrOf = (subsidiaryIndex: number, g = group): HrClaims => ({
   subsidiaryId: g.subsidiaries[subsidiaryIndex]!.subsidiaryId,
 });
 
-/** A browser signed in through a one-time console link, as HR would be after opening it. */
-async function signedIn(claims: HrClaims, locale: 'en' | 'zh-CN' = 'en'): Promise<{ page: Page; csp: string[] }> {
-  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 900 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  const csp = watchCsp(page);
-  const res = await page.goto(`${base}${await consoleLinkPath(h.prisma, claims, { locale })}`);
-  expect(res?.status()).toBe(200);
-  expect(new URL(page.url()).pathname).toBe('/console');
-  return { page, csp };
-}
-
-/** Presses Tab until `selector` has the focus: reachable with the keyboard alone. */
-async function tabTo(page: Page, selector: string, max = 60): Promise<void> {
-  for (let i = 0; i < max; i++) {
-    await page.keyboard.press('Tab');
-    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
-  }
-  throw new Error(`${selector} not reached with Tab`);
-}
+const signedIn = (claims: HrClaims, locale: 'en' | 'zh-CN' = 'en') => ui.signedIn(claims, locale);
 
 /** A confirmed interview that nobody attends: a no-show some seconds from now. */
 async function missedInterview(subsidiaryIndex = 0): Promise<{ externalId: string; id: string }> {
@@ -117,9 +90,7 @@ describeWithBrowser('the HR console', () => {
   }, 60_000);
 
   test('without a session the console shows how to sign in instead of the app', async () => {
-    const context = await browser.newContext({ locale: 'en' });
-    contexts.push(context);
-    const page = await context.newPage();
+    const page = await (await ui.newContext('en')).newPage();
     await page.goto(`${base}/console/interviews/anything`);
     await page.getByRole('heading', { level: 1, name: 'Sign in to the HR console' }).waitFor();
     await expect(page.getByText('npx turnout console-link', { exact: false }).isVisible()).resolves.toBe(true);
@@ -179,7 +150,7 @@ describeWithBrowser('the HR console', () => {
     await expect(page.getByTestId('outcome').textContent()).resolves.toBe('No reason');
 
     const token = await hrToken(h, hrOf(0));
-    const api = await app.inject({ method: 'GET', url: `/v1/interviews/${missed.externalId}`, headers: { authorization: `Bearer ${token}` } });
+    const api = await h.app.inject({ method: 'GET', url: `/v1/interviews/${missed.externalId}`, headers: { authorization: `Bearer ${token}` } });
     expect(api.json()).toMatchObject({ status: 'CLOSED', outcome: 'NO_REASON', records: [{ classification: 'NO_REASON', note: 'Not reachable on the day, no reason given afterwards.' }] });
     // The same person's group-wide record now shows it.
     await page.reload();
@@ -198,7 +169,7 @@ describeWithBrowser('the HR console', () => {
     await row.getByRole('button', { name: `Mark the alert of ${missed.externalId} read` }).click();
     await row.getByText(/^Read by hr-1-/).waitFor();
     const token = await hrToken(h, hrOf(0));
-    const api = await app.inject({ method: 'GET', url: '/v1/alerts?unread=true', headers: { authorization: `Bearer ${token}` } });
+    const api = await h.app.inject({ method: 'GET', url: '/v1/alerts?unread=true', headers: { authorization: `Bearer ${token}` } });
     expect(api.json().items.filter((a: { interview: { interviewId: string } }) => a.interview.interviewId === missed.externalId)).toEqual([]);
   }, 60_000);
 
@@ -211,7 +182,7 @@ describeWithBrowser('the HR console', () => {
     await page.getByLabel('Note (why)').fill('Phone off all day.');
     // Someone else decides first, through the API.
     const token = await hrToken(h, hrOf(0));
-    const first = await app.inject({
+    const first = await h.app.inject({
       method: 'POST',
       url: `/v1/interviews/${other.externalId}/annotations`,
       headers: { authorization: `Bearer ${token}` },
