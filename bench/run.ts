@@ -24,6 +24,8 @@ import { TEMPORAL_CLI_VERSION } from '../dev/temporal-cli';
 import { durationMs } from '../domain/policy';
 import { countFinal, historyFigures, measure, workflowDescriber, type BenchPolicy, type HistoryFigures, type Outcome } from './measure';
 import { ProcessSampler, type ProcessFigures } from './sampler';
+import { againstProbe, probeTable, ratioTable } from './compare';
+import { runProbe, type ProbeFigures } from './probe/run';
 import { BenchStack } from './stack';
 import { msCells, table } from './table';
 import { STANDARD_WORKLOAD, startWorkload, type WorkloadOptions, type WorkloadRun } from './workload';
@@ -136,6 +138,14 @@ export function resultsFile(label: string): string {
   return join(dir, `${stamp}-${label}.json`);
 }
 
+const commandLine = () => `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
+
+function writeResult(label: string, doc: unknown): void {
+  const file = resultsFile(label);
+  writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
+  log(`wrote ${file.slice(resolve(__dirname, '..').length + 1)}`);
+}
+
 function printFigures(o: Outcome, h: HistoryFigures | undefined, procs: Record<string, ProcessFigures>, machine: { cores: number; busyPct: number; spanSec: number }, loop: { p99: number; max: number }): void {
   const t = o.timeliness;
   const c = o.correctness;
@@ -242,6 +252,8 @@ async function main(): Promise<void> {
       'temporal-dynamic': { type: 'string', multiple: true },
       'no-json': { type: 'boolean' },
       'keep-logs': { type: 'boolean' },
+      'skip-probe': { type: 'boolean' },
+      'probe-only': { type: 'boolean' },
     },
     strict: true,
   });
@@ -266,6 +278,17 @@ async function main(): Promise<void> {
   ];
   const label = values.label ?? `n${workload.n}-w${workers}-${temporalDb}`;
 
+  let probe: ProbeFigures | undefined;
+  if (!values['skip-probe']) {
+    log(`the probe (the thinnest Temporal design of the same workload, N=${workload.n}) first, on a dev server of its own`);
+    probe = await runProbe({ workload, policy: BENCH_POLICY, drainMs, log });
+    process.stdout.write(`\n${probeTable(probe)}\n\n`);
+    if (values['probe-only']) {
+      if (!values['no-json']) writeResult(`${label}-probe`, { kind: 'turnout-bench-probe', date: new Date().toISOString(), commit: gitCommit(), command: commandLine(), workload, policy: BENCH_POLICY, probe });
+      process.exit(0);
+    }
+  }
+
   log(`standard workload: N=${workload.n}, concurrency ${workload.concurrency}, starts over ${workload.spreadMs / 1000} s from ${workload.startDelayMs / 1000} s, ${workload.loginShare * 100}% log in within ${workload.loginWindowMs / 1000} s; ${workers} worker process(es); Temporal ${temporalDb}`);
   const stack = new BenchStack({ temporalDb, databaseProxy: false, workers, env: productEnv, policy: BENCH_POLICY, temporalArgs, log });
   stopOnSignal(stack);
@@ -278,6 +301,12 @@ async function main(): Promise<void> {
     sampler.track('api', () => stack.api?.pid);
     sampler.track('temporal dev server', () => stack.temporalPid());
     if (stack.embeddedDbPid()) sampler.track('embedded PostgreSQL', () => stack.embeddedDbPid());
+    else {
+      // Work moved into SQL is not free: the server's backends count (the whole server: run on an otherwise idle one).
+      const pgPid = await stack.databaseServerPid();
+      if (pgPid) sampler.track('PostgreSQL server', () => pgPid);
+      else log('PostgreSQL server process not found: its CPU is not counted');
+    }
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();
     const driverCpu = process.cpuUsage();
@@ -312,13 +341,17 @@ async function main(): Promise<void> {
     };
     const loopFig = { p99: Math.round(loop.percentile(99) / 1e6), max: Math.round(loop.max / 1e6) };
     printFigures(outcome, history, procs, machine, loopFig);
+    const outbound = { platformWebhooks: stack.platformReceiver.received.filter((r) => r.at >= since).length };
+    log(`the platform's endpoint received ${outbound.platformWebhooks} webhook deliveries`);
+    const compared = probe ? againstProbe(outcome, procs, probe) : undefined;
+    if (probe && compared) process.stdout.write(`${ratioTable(compared.turnout, probe, compared.ratios)}\n\n`);
 
     const c = outcome.correctness;
     const doc = {
       kind: 'turnout-bench',
       date: new Date().toISOString(),
       commit: gitCommit(),
-      command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+      command: commandLine(),
       machine: { cores: machine.cores, loadavgBefore: loadBefore, loadavgAfter: loadavg(), busyPct: machine.busyPct, node: process.version, temporalCli: TEMPORAL_CLI_VERSION },
       setup: { temporalDb, temporalArgs, database: process.env.DATABASE_URL ? 'PostgreSQL server of DATABASE_URL' : 'embedded PGlite', workers, productEnv, workload, policy: BENCH_POLICY },
       timeliness: outcome.timeliness,
@@ -326,12 +359,11 @@ async function main(): Promise<void> {
       temporal: history,
       processes: procs,
       loadGeneratorEventLoopDelayMs: loopFig,
+      outbound,
+      probe,
+      againstProbe: compared,
     };
-    if (!values['no-json']) {
-      const file = resultsFile(label);
-      writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
-      log(`wrote ${file.slice(resolve(__dirname, '..').length + 1)}`);
-    }
+    if (!values['no-json']) writeResult(label, doc);
     failed = c.interviewsLost > 0 || c.eventsLost > 0 || c.interviewsWrongState > 0;
     if (failed) log('some interviews or events were lost or ended wrong: logs kept');
   } finally {

@@ -17,13 +17,17 @@ import { createWriteStream, existsSync, mkdtempSync, readFileSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { Client as PgClient } from 'pg';
 import { createFreshDatabase, dropDatabase, migrateDatabase } from '../dev/database';
+import { poolConfigFromUrl } from '../lib/database-url';
 import { freePort, sleep } from '../dev/ports';
 import { exited, killOnExit, markGroupLeader, stopChild } from '../dev/processes';
 import { ensureTemporalCli } from '../dev/temporal-cli';
 import { startTemporalDevServer, type TemporalDevServer } from '../dev/temporal-server';
 import { SendGridStandIn } from '../dev/standins/sendgrid';
 import { TwilioStandIn } from '../dev/standins/twilio';
+import { WebhookReceiver } from '../dev/standins/webhook-receiver';
+import { EVENT_TYPES } from '../domain/outbound-events';
 import { TcpProxy } from './tcp-proxy';
 
 const ROOT = resolve(__dirname, '..');
@@ -145,11 +149,27 @@ export function processTree(root: number | undefined): number[] {
   return out;
 }
 
+/** A dev server's process, found by its gRPC port in /proc. */
+export function devServerPid(port: number): number | undefined {
+  const wanted = `start-dev\x00--ip\x00127.0.0.1\x00--port\x00${port}\x00`;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(wanted)) return Number(name);
+    } catch {
+      // gone
+    }
+  }
+  return undefined;
+}
+
 export class BenchStack {
   readonly dir = mkdtempSync(join(tmpdir(), 'turnout-bench-'));
   readonly taskQueue = `turnout-bench-${Date.now()}-${randomBytes(3).toString('hex')}`;
   readonly twilio = new TwilioStandIn();
   readonly sendgrid = new SendGridStandIn();
+  /** The platform's webhook endpoint: receives every event Turnout sends out. */
+  readonly platformReceiver = new WebhookReceiver();
   temporal: TemporalDevServer | undefined;
   temporalPort = 0;
   temporalCli = '';
@@ -184,7 +204,7 @@ export class BenchStack {
     if (database.status === 'rejected') throw database.reason;
     log(`Temporal dev server ${this.temporalAddress} (${this.opts.temporalDb === 'file' ? 'SQLite file' : 'in memory'}), database ${this.databaseKind} migrated (${took()})`);
 
-    await Promise.all([this.twilio.start(), this.sendgrid.start()]);
+    await Promise.all([this.twilio.start(), this.sendgrid.start(), this.platformReceiver.start()]);
     this.productDatabaseUrl = this.databaseUrl;
     if (this.opts.databaseProxy) {
       const u = new URL(this.databaseUrl);
@@ -320,28 +340,37 @@ export class BenchStack {
 
   private temporalPidCache: number | undefined;
 
-  /** The dev server's process, for the sampler: found by its gRPC port in /proc (cached while it lives). */
+  /** The dev server's process, for the sampler (cached while it lives). */
   temporalPid(): number | undefined {
     if (!this.temporal) return undefined;
     if (this.temporalPidCache && existsSync(`/proc/${this.temporalPidCache}`)) return this.temporalPidCache;
-    this.temporalPidCache = undefined;
-    const wanted = `start-dev\x00--ip\x00127.0.0.1\x00--port\x00${this.temporalPort}\x00`;
-    for (const name of readdirSync('/proc')) {
-      if (!/^\d+$/.test(name)) continue;
-      try {
-        if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(wanted)) {
-          this.temporalPidCache = Number(name);
-          break;
-        }
-      } catch {
-        // gone
-      }
-    }
+    this.temporalPidCache = devServerPid(this.temporalPort);
     return this.temporalPidCache;
   }
 
   embeddedDbPid(): number | undefined {
     return this.embeddedDb?.pid;
+  }
+
+  /**
+   * The PostgreSQL server's postmaster on DATABASE_URL's server (its backends
+   * are its children), read from postmaster.pid in its data directory; the
+   * embedded PGlite's process otherwise. Undefined when neither can be found
+   * (a server on another machine, or one this user may not read).
+   */
+  async databaseServerPid(): Promise<number | undefined> {
+    if (this.embeddedDb) return this.embeddedDb.pid;
+    const client = new PgClient(poolConfigFromUrl(this.databaseUrl));
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ dir: string }>('SELECT current_setting(\'data_directory\') AS dir');
+      const pid = Number(readFileSync(join(rows[0]!.dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      return Number.isInteger(pid) && existsSync(`/proc/${pid}`) ? pid : undefined;
+    } catch {
+      return undefined;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   }
 
   private async startDatabase(): Promise<void> {
@@ -361,12 +390,17 @@ export class BenchStack {
   }
 
   private async createTenant(secrets: Record<string, string>): Promise<Tenant> {
-    const args = [
-      join(ROOT, 'cli', 'turnout.js'),
-      'tenant', 'create', '--group', `Bench group ${Date.now()}`, '--subsidiary', 'Bench subsidiary',
-      '--policy', JSON.stringify(this.opts.policy), '--json',
-    ];
-    const child = spawn(process.execPath, args, {
+    const tenant = JSON.parse(
+      await this.cli(secrets, ['tenant', 'create', '--group', `Bench group ${Date.now()}`, '--subsidiary', 'Bench subsidiary', '--policy', JSON.stringify(this.opts.policy), '--hr-email', 'hr@bench.example.test', '--json']),
+    ) as Tenant;
+    // The platform's endpoint, subscribed to everything, so the figures include what each change tells the platform.
+    await this.cli(secrets, ['webhook', 'add', '--group', tenant.groupId, '--url', `${this.platformReceiver.url}/turnout`, '--events', EVENT_TYPES.join(','), '--json']);
+    return tenant;
+  }
+
+  /** `turnout <args>` against the run's database; its standard output. */
+  private async cli(secrets: Record<string, string>, args: string[]): Promise<string> {
+    const child = spawn(process.execPath, [join(ROOT, 'cli', 'turnout.js'), ...args], {
       cwd: ROOT,
       env: { ...process.env, ...secrets, DATABASE_URL: this.databaseUrl },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -376,8 +410,8 @@ export class BenchStack {
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     await exited(child);
-    if (child.exitCode !== 0) throw new Error(`turnout tenant create failed (${child.exitCode}): ${err.trim()}`);
-    return JSON.parse(out) as Tenant;
+    if (child.exitCode !== 0) throw new Error(`turnout ${args.slice(0, 2).join(' ')} failed (${child.exitCode}): ${err.trim()}`);
+    return out;
   }
 
   /** Stops everything, users before services; the scratch directory goes unless `keep`. */
@@ -387,7 +421,7 @@ export class BenchStack {
       ['workers', async () => Promise.all(this.workers.map((w) => w.stop(5_000)))],
       ['Temporal', async () => this.stopTemporal()],
       ['proxy', async () => this.proxy?.close()],
-      ['stand-ins', async () => Promise.all([this.twilio.close(), this.sendgrid.close()])],
+      ['stand-ins', async () => Promise.all([this.twilio.close(), this.sendgrid.close(), this.platformReceiver.close()])],
       ['embedded PostgreSQL', async () => this.embeddedDb?.stop(10_000)],
       ['bench database', async () => this.createdDatabase && dropDatabase(this.createdDatabase.serverUrl, this.createdDatabase.name)],
     ];
