@@ -2,12 +2,13 @@
  * GET /docs is an API reference a person can read: Swagger UI, served by the
  * API itself from the installed package, showing GET /docs/json. Opened in a
  * real Chromium: it renders the operations, loads nothing from another
- * origin (it works offline) and its Content-Security-Policy allows it.
+ * origin (it works offline), its Content-Security-Policy allows it, and axe
+ * finds no serious or critical violation, with an operation closed or open.
  */
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { DOCS_CSP } from '../api/routes/docs';
-import { describeWithBrowser, launchChromium, screenshot, watchCsp } from './support/browser';
+import { describeWithBrowser, expectAccessible, launchChromium, screenshot, watchCsp } from './support/browser';
 import { startHarness, type Harness } from './support/harness';
 
 let h: Harness;
@@ -42,7 +43,7 @@ describeWithBrowser('the reference page in a browser', () => {
     await browser?.close();
   });
 
-  test.each(['/docs', '/docs/'])('%s renders every operation from this server alone, with no CSP violation', async (path) => {
+  test.each(['/docs', '/docs/'])('%s renders every operation from this server alone, with no CSP violation, and passes axe', async (path) => {
     const context = await browser.newContext();
     const page = await context.newPage();
     const violations = watchCsp(page);
@@ -56,8 +57,11 @@ describeWithBrowser('the reference page in a browser', () => {
       expect(violations).toEqual([]);
       expect(requested.filter((u) => !u.startsWith(base) && !u.startsWith('data:'))).toEqual([]);
       expect(requested).toContain(`${base}/docs/json`);
-      // Not checked with axe: Swagger UI's own markup (method badges' contrast, a button inside
-      // each operation's summary button) fails serious WCAG rules that only its authors can fix.
+      await expectAccessible(page);
+      // Opened, an operation shows its parameters, body and examples: those pass too.
+      await page.locator('.opblock-patch .opblock-summary-control').first().click();
+      await page.locator('.opblock-patch .opblock-body .parameter__in').first().waitFor();
+      await expectAccessible(page);
       if (path === '/docs') await screenshot(page, 'docs-reference');
     } finally {
       await context.close();
