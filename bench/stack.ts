@@ -418,7 +418,8 @@ export class BenchStack {
   async stop(keep: boolean): Promise<void> {
     const steps: Array<[string, () => Promise<unknown>]> = [
       ['api', async () => this.api?.stop(5_000)],
-      ['workers', async () => Promise.all(this.workers.map((w) => w.stop(5_000)))],
+      // A profiled worker writes its profile only when it exits by itself, after its graceful shutdown.
+      ['workers', async () => Promise.all(this.workers.map((w) => w.stop(process.env.BENCH_WORKER_NODE_FLAGS ? 60_000 : 5_000)))],
       ['Temporal', async () => this.stopTemporal()],
       ['proxy', async () => this.proxy?.close()],
       ['stand-ins', async () => Promise.all([this.twilio.close(), this.sendgrid.close(), this.platformReceiver.close()])],

@@ -3,7 +3,9 @@
  * of the one before, so a disputed record can show it was not altered.
  */
 import { createHash } from 'node:crypto';
-import type { Prisma } from '../lib/database';
+import { Prisma } from '../lib/database';
+
+const { sql, join } = Prisma;
 import { canonicalJson } from './canonical-json';
 
 /** The hash before the first row of a trail. */
@@ -37,33 +39,39 @@ export function evidenceHash(
  * Appends rows to an interview's trail inside the caller's transaction. The
  * interview row is locked first, so concurrent appends (a reminder receipt and
  * a login at the same moment) chain one after the other, never fork.
+ *
+ * Two statements in plain SQL whatever the number of entries: every message
+ * and lifecycle step appends here, and it is the hottest path to the database.
  */
 export async function appendEvidence(
   tx: Prisma.TransactionClient,
   interviewId: string,
   entries: EvidenceEntry[],
 ): Promise<number> {
-  await tx.$queryRaw`SELECT id FROM "Interview" WHERE id = ${interviewId}::uuid FOR UPDATE`;
-  const existing = await tx.evidence.findMany({
-    where: { interviewId, key: { in: entries.map((e) => e.key) } },
-    select: { key: true },
-  });
-  const seen = new Set(existing.map((e) => e.key));
-  const last = await tx.evidence.findFirst({ where: { interviewId }, orderBy: { seq: 'desc' } });
-  let seq = last?.seq ?? 0;
-  let prevHash = last?.hash ?? GENESIS_HASH;
-  let added = 0;
+  const keys = entries.map((e) => e.key);
+  const [head] = await tx.$queryRaw<Array<{ seq: number | null; hash: string | null; seen: string[] }>>`
+    SELECT last.seq, last.hash,
+           ARRAY(SELECT e.key FROM "Evidence" e WHERE e."interviewId" = i.id AND e.key = ANY(${keys}::text[])) AS seen
+      FROM "Interview" i
+      LEFT JOIN LATERAL (SELECT seq, hash FROM "Evidence" WHERE "interviewId" = i.id ORDER BY seq DESC LIMIT 1) last ON true
+     WHERE i.id = ${interviewId}::uuid
+       FOR UPDATE OF i`;
+  if (!head) throw new Error(`interview ${interviewId} not found`);
+  const seen = new Set(head.seen);
+  let seq = head.seq ?? 0;
+  let prevHash = head.hash ?? GENESIS_HASH;
+  const rows: Prisma.Sql[] = [];
   for (const e of entries) {
     if (seen.has(e.key)) continue;
     seen.add(e.key);
     seq += 1;
-    const row = { interviewId, seq, key: e.key, kind: e.kind, at: e.at, data: e.data };
-    const hash = evidenceHash(prevHash, row);
-    await tx.evidence.create({ data: { ...row, data: e.data as Prisma.InputJsonValue, prevHash, hash } });
+    const hash = evidenceHash(prevHash, { interviewId, seq, key: e.key, kind: e.kind, at: e.at, data: e.data });
+    rows.push(sql`(${interviewId}::uuid, ${seq}, ${e.key}, ${e.kind}, ${e.at}, ${JSON.stringify(e.data)}::jsonb, ${prevHash}, ${hash})`);
     prevHash = hash;
-    added += 1;
   }
-  return added;
+  if (rows.length === 0) return 0;
+  await tx.$executeRaw`INSERT INTO "Evidence" ("interviewId", seq, key, kind, at, data, "prevHash", hash) VALUES ${join(rows)}`;
+  return rows.length;
 }
 
 /**
