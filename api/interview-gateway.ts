@@ -177,7 +177,8 @@ export class InterviewGateway {
   }
 
   /**
-   * Updates rejected by the workflow's validator become 409 with the current state.
+   * Updates rejected by the workflow's validator become 409 with the current state
+   * and the workflow's reason (definitions.ts, REFUSAL_REASONS).
    * Each carries its request's ref (inbox row or audit entry) as its update id, so a
    * retry of the same platform event gets the first outcome instead of applying twice.
    */
@@ -186,7 +187,8 @@ export class InterviewGateway {
       return await this.call(operation, run);
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === INVALID_TRANSITION) {
-        throw new ApiError(409, 'invalid_state', err.cause.message, { state: err.cause.details?.[0] ?? null });
+        const [state = null, reason = null] = err.cause.details ?? [];
+        throw new ApiError(409, 'invalid_state', err.cause.message, { state, reason });
       }
       throw err;
     }

@@ -182,13 +182,13 @@ describe('before the start', () => {
     expect(recorded).toMatchObject({ linkClicks: 1 });
   }, 40_000);
 
-  test('annotating an interview that has not been missed is a 409 with its state, and nothing changes', async () => {
+  test('annotating an interview that has not been missed is a 409 with its state and the reason, and nothing changes', async () => {
     const tenant = await createTestTenant(h, FAST_POLICY);
     const { id, externalId } = await confirm(tenant, seconds(3600));
     const res = await annotate(await hr(tenant), externalId, 'NO_REASON');
     expect(res.statusCode).toBe(409);
     expect(res.json().error.code).toBe('invalid_state');
-    expect(res.json().error.details.state.status).toBe('SCHEDULED');
+    expect(res.json().error.details).toMatchObject({ state: { status: 'SCHEDULED' }, reason: 'not_awaiting_classification' });
     expect(await h.prisma.noShowRecord.count({ where: { interviewId: id } })).toBe(0);
   });
 });

@@ -82,6 +82,26 @@ export interface InterviewState {
 /** Update rejections carry this failure type so the API answers 409, not 500. */
 export const INVALID_TRANSITION = 'InvalidTransition';
 
+/**
+ * Why the workflow refused a change, for machines: the API passes it on as
+ * the 409's `details.reason`, and pages say it in the reader's language
+ * (the failure's message is English, for logs and curl).
+ */
+export const REFUSAL_REASONS = [
+  'setting_up',
+  'change_in_progress',
+  'invalid_start',
+  'start_in_past',
+  'not_reschedulable',
+  'candidate_cannot_move',
+  'moves_used_up',
+  'too_close_to_start',
+  'not_cancellable',
+  'not_awaiting_classification',
+  'overtaken',
+] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+
 export const loggedInSignal = defineSignal<[EventRef]>('candidateLoggedIn');
 export const linkClickedSignal = defineSignal<[EventRef]>('candidateClickedLink');
 

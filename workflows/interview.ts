@@ -58,6 +58,7 @@ import {
   rescheduleUpdate,
   stateQuery,
   type AnnotateRequest,
+  type RefusalReason,
   type CancelRequest,
   type CarriedState,
   type EventRef,
@@ -202,12 +203,12 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
     await db.recordPlatformEvidence({ interviewId: plan!.interviewId, attempt, eventId: ref.eventId, kind: 'LINK_CLICKED', at: nowIso() });
   });
 
-  const reject = (why: string): never => {
-    throw ApplicationFailure.nonRetryable(why, INVALID_TRANSITION, state());
+  const reject = (reason: RefusalReason, why: string): never => {
+    throw ApplicationFailure.nonRetryable(why, INVALID_TRANSITION, state(), reason);
   };
   const guard = () => {
-    if (plan === undefined) reject('the interview is still being set up; try again in a moment');
-    if (request !== null) reject('another change to this interview is in progress; try again in a moment');
+    if (plan === undefined) reject('setting_up', 'the interview is still being set up; try again in a moment');
+    if (request !== null) reject('change_in_progress', 'another change to this interview is in progress; try again in a moment');
   };
 
   /** Hands a request to the run loop and returns the state once it is applied. */
@@ -216,7 +217,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
     if (applied(r.req.ref)) return state();
     request = r;
     await condition(() => r.done);
-    if (r.refused !== undefined) reject(r.refused);
+    if (r.refused !== undefined) reject('overtaken', r.refused);
     return state();
   };
 
@@ -225,17 +226,17 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
       if (applied(req.ref)) return;
       guard();
       const to = Date.parse(req.startsAt);
-      if (Number.isNaN(to)) reject('startsAt is not a valid time');
-      if (to <= Date.now()) reject('startsAt must be in the future');
+      if (Number.isNaN(to)) reject('invalid_start', 'startsAt is not a valid time');
+      if (to <= Date.now()) reject('start_in_past', 'startsAt must be in the future');
       if (!OPEN_STATUSES.includes(status)) {
-        reject(`an interview that is ${status} cannot be rescheduled`);
+        reject('not_reschedulable', `an interview that is ${status} cannot be rescheduled`);
       }
       if (req.by === 'candidate') {
-        if (status !== 'SCHEDULED') reject(`a candidate cannot move an interview that is ${status}`);
+        if (status !== 'SCHEDULED') reject('candidate_cannot_move', `a candidate cannot move an interview that is ${status}`);
         if (selfReschedules >= plan!.selfService.maxReschedules) {
-          reject(`the candidate has already moved this interview ${selfReschedules} time(s), the most the policy allows`);
+          reject('moves_used_up', `the candidate has already moved this interview ${selfReschedules} time(s), the most the policy allows`);
         }
-        if (Date.now() > startsAt - plan!.selfService.cutoffMs) reject('it is too close to the start to move the interview');
+        if (Date.now() > startsAt - plan!.selfService.cutoffMs) reject('too_close_to_start', 'it is too close to the start to move the interview');
       }
     },
   });
@@ -244,7 +245,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
     validator: (req) => {
       if (applied(req.ref)) return;
       guard();
-      if (!isUpcoming(status)) reject(`an interview that is ${status} cannot be cancelled`);
+      if (!isUpcoming(status)) reject('not_cancellable', `an interview that is ${status} cannot be cancelled`);
     },
   });
 
@@ -253,7 +254,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
       if (applied(req.ref)) return;
       guard();
       if (!AWAITING_CLASSIFICATION.includes(status)) {
-        reject(`only a no-show or a late cancellation can be classified; this interview is ${status}`);
+        reject('not_awaiting_classification', `only a no-show or a late cancellation can be classified; this interview is ${status}`);
       }
     },
   });

@@ -76,17 +76,22 @@ function chosenLocale(asked: unknown, candidate: string | null): Locale {
 }
 
 /** A workflow's or the API's refusal, in words the page can say (strings.ts). */
-export function problemOf(action: Action, status: number, body: { error?: { code?: string; message?: string } } | null): Problem {
+export function problemOf(
+  action: Action,
+  status: number,
+  body: { error?: { code?: string; message?: string; details?: { reason?: unknown } } } | null,
+): Problem {
   const code = body?.error?.code ?? '';
-  const message = body?.error?.message ?? '';
+  // The workflow's own reason for refusing (workflows/definitions.ts, REFUSAL_REASONS).
+  const reason = code === 'invalid_state' ? body?.error?.details?.reason : undefined;
   if (status === 429) return 'too_many';
   if (status >= 500) return 'try_later';
   if (code === 'already_disputed' || code === 'dispute_window_over' || code === 'nothing_to_dispute') return code;
   if (status === 400) return action === 'cancel' ? 'reason_missing' : action === 'contest' ? 'statement_short' : 'bad_time';
-  if (/already moved/.test(message)) return 'moves_used_up';
-  if (/too close to the start/.test(message)) return 'past_cutoff';
-  if (/must be in the future/.test(message)) return 'in_past';
-  if (/in progress|being set up/.test(message)) return 'busy';
+  if (reason === 'moves_used_up') return 'moves_used_up';
+  if (reason === 'too_close_to_start') return 'past_cutoff';
+  if (reason === 'start_in_past') return 'in_past';
+  if (reason === 'change_in_progress' || reason === 'setting_up') return 'busy';
   if (status === 409 || status === 410 || status === 401) return 'closed';
   return 'unknown';
 }

@@ -191,6 +191,29 @@ const en = {
   delivered_sent: 'Sent, no receipt',
   delivered_none: 'Nothing sent',
   rate: 'rate',
+  // Refusals by the API's code, and the workflow's reasons (workflows/definitions.ts, REFUSAL_REASONS)
+  refusal_interview_closed: 'This interview has ended and accepts no more changes.',
+  refusal_interview_not_found: 'No interview with this id is visible to you.',
+  refusal_temporal_unavailable: 'Turnout cannot reach its workflow service right now. Try again in a minute.',
+  refusal_forbidden: 'Your role may not do this.',
+  refusal_csrf_token_missing: 'The page lost its security token. Reload the page and try again.',
+  refusal_csrf_token_invalid: 'The page lost its security token. Reload the page and try again.',
+  refusal_rate_limited: 'Too many requests. Wait a minute and try again.',
+  refusal_dispute_resolved: 'This dispute was already decided.',
+  refusal_dispute_not_found: 'No dispute with this id is visible to you.',
+  refusal_interview_not_closed: 'The interview has not closed yet: classify it on the interview page instead.',
+  refusal_invalid_state: 'Not possible while the interview is {status}.',
+  reason_setting_up: 'The interview is still being set up. Try again in a moment.',
+  reason_change_in_progress: 'Another change to this interview is in progress. Try again in a moment.',
+  reason_invalid_start: 'The new start is not a valid time.',
+  reason_start_in_past: 'The new start must be in the future.',
+  reason_not_reschedulable: 'An interview that is {status} cannot be rescheduled.',
+  reason_candidate_cannot_move: 'The candidate cannot move an interview that is {status}.',
+  reason_moves_used_up: 'The candidate has moved this interview as often as the policy allows.',
+  reason_too_close_to_start: 'It is too close to the start to move the interview.',
+  reason_not_cancellable: 'An interview that is {status} cannot be cancelled.',
+  reason_not_awaiting_classification: 'Only a no-show or a late cancellation can be classified; this interview is {status}.',
+  reason_overtaken: 'The interview became {status} meanwhile and accepts no more changes.',
   // Durations
   d: '{n} d',
   h: '{n} h',
@@ -380,6 +403,28 @@ const zh: Record<MessageKey, string> = {
   delivered_sent: '已发送，无回执',
   delivered_none: '未发送',
   rate: '缺席率',
+  refusal_interview_closed: '此面试已结束，不再接受更改。',
+  refusal_interview_not_found: '没有您可查看的此编号面试。',
+  refusal_temporal_unavailable: 'Turnout 暂时无法连接流程服务，请稍后重试。',
+  refusal_forbidden: '您的角色不能执行此操作。',
+  refusal_csrf_token_missing: '页面的安全令牌已失效，请刷新页面后重试。',
+  refusal_csrf_token_invalid: '页面的安全令牌已失效，请刷新页面后重试。',
+  refusal_rate_limited: '请求过于频繁，请稍等一分钟再试。',
+  refusal_dispute_resolved: '此申诉已经裁决过了。',
+  refusal_dispute_not_found: '没有您可查看的此编号申诉。',
+  refusal_interview_not_closed: '此面试尚未关闭：请在面试页面上进行分类。',
+  refusal_invalid_state: '面试当前为“{status}”，无法执行此操作。',
+  reason_setting_up: '面试仍在准备中，请稍后重试。',
+  reason_change_in_progress: '此面试的另一项更改正在进行，请稍后重试。',
+  reason_invalid_start: '新的开始时间无效。',
+  reason_start_in_past: '新的开始时间必须在将来。',
+  reason_not_reschedulable: '状态为“{status}”的面试不能改期。',
+  reason_candidate_cannot_move: '候选人不能改动状态为“{status}”的面试。',
+  reason_moves_used_up: '候选人改期的次数已达到政策上限。',
+  reason_too_close_to_start: '距离开始时间太近，不能再改期。',
+  reason_not_cancellable: '状态为“{status}”的面试不能取消。',
+  reason_not_awaiting_classification: '只有缺席或迟取消才能分类；此面试当前为“{status}”。',
+  reason_overtaken: '面试在此期间变为“{status}”，不再接受更改。',
   d: '{n} 天',
   h: '{n} 小时',
   m: '{n} 分钟',
@@ -399,6 +444,19 @@ export function translator(locale: Locale): T {
 /** A key that may not exist (a status or evidence kind the console does not know yet): the raw value then. */
 export function known(t: T, key: string, fallback: string): string {
   return key in en ? t(key as MessageKey) : fallback;
+}
+
+/** What the API or the workflow refused, by the problem's code and details; the server's own words for a code the console does not know. */
+export function refusal(t: T, problem: { code: string; message: string; details?: unknown }): string {
+  const details = (problem.details ?? {}) as { state?: { status?: string }; reason?: string };
+  const raw = details.state?.status;
+  const status = raw ? known(t, raw, raw) : '?';
+  if (problem.code === 'invalid_state' && details.reason) {
+    const key = `reason_${details.reason}`;
+    if (key in en) return t(key as MessageKey, { status });
+  }
+  const key = `refusal_${problem.code}`;
+  return key in en ? t(key as MessageKey, { status }) : problem.message;
 }
 
 export function browserLocale(): Locale {

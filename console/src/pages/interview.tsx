@@ -4,13 +4,14 @@
  * timeline with the chain's verification, the candidate's record across the
  * group as the policy lets this HR see it; and the two decisions, classify
  * (with a note) and reschedule. A refusal by the API or the workflow is shown
- * as it was given, in words, next to the form.
+ * in words, in the reader's language, next to the form.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { useRoute } from 'preact-iso';
 import * as api from '../api';
 import { ApiProblem } from '../api';
 import { useConsole } from '../context';
+import { Refusal } from '../refusal';
 import { ScrollRegion } from '../scroll-region';
 import { when } from '../format';
 import { known, type MessageKey } from '../i18n';
@@ -31,19 +32,6 @@ function details(data: Record<string, unknown>): string {
     .filter((k) => data[k] !== undefined && data[k] !== null && typeof data[k] !== 'object')
     .map((k) => `${k}: ${String(data[k])}`)
     .join(' · ');
-}
-
-function Refusal(props: { problem: ApiProblem | null }) {
-  const { t } = useConsole();
-  if (!props.problem) return null;
-  return (
-    <div role="alert" class="problem">
-      <strong>{t('refusedTitle')}</strong>
-      <p>
-        {props.problem.message} <span class="muted small">({props.problem.code})</span>
-      </p>
-    </div>
-  );
 }
 
 /** A datetime-local value for now + 2 days, in the reader's zone. */
