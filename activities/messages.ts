@@ -181,8 +181,12 @@ async function markSent(
   // Any row not SENT yet: a PENDING one (a receipt may have filled its provider id
   // and delivery columns; the latter are left alone), or one the workflow abandoned
   // while this attempt was in flight (abandonMessage). A row already SENT keeps its record.
-  const markRow = (db: Pick<PrismaClient, 'notification'>) =>
-    db.notification.updateMany({ where: { id: row.id, status: { not: 'SENT' } }, data: { ...written, status: 'SENT', error: null } });
+  const markRow = async (db: Pick<PrismaClient, '$executeRaw'>) => ({
+    count: await db.$executeRaw`
+      UPDATE "Notification"
+         SET status = 'SENT', error = NULL, transport = ${written.transport}, "providerMessageId" = ${written.providerMessageId}, "sentAt" = ${written.sentAt}
+       WHERE id = ${row.id}::uuid AND status <> 'SENT'`,
+  });
 
   let marked: number;
   try {
@@ -380,11 +384,14 @@ export async function sendMessage(deps: MessageDeps, input: SendMessageInput): P
   // on the rate-limited channel queues an attempt can wait minutes between being scheduled and starting.
   const stopBy = Date.now() + Context.current().info.startToCloseTimeoutMs - DEADLINE_MARGIN_MS;
   const key = { interviewId: input.interviewId, attempt: input.attempt, point: input.point, channel: input.channel };
-  const row = await prisma.notification.upsert({
-    where: { interviewId_attempt_point_channel: key },
-    create: { ...key, dueAt: new Date(input.dueAt) },
-    update: {},
-  });
+  // The no-op update makes RETURNING give the existing row on a retry.
+  const [row] = await prisma.$queryRaw<Notification[]>`
+    INSERT INTO "Notification" (id, "interviewId", attempt, point, channel, "dueAt")
+    VALUES (gen_random_uuid(), ${key.interviewId}::uuid, ${key.attempt}, ${key.point}, ${key.channel}, ${new Date(input.dueAt)})
+    ON CONFLICT ("interviewId", attempt, point, channel) DO UPDATE SET attempt = EXCLUDED.attempt
+    RETURNING id, "interviewId", attempt, point, channel, "dueAt", status::text AS status, transport, body, "providerMessageId",
+              "attemptedAt", "sentAt", "deliveryStatus", "deliveredAt", error`;
+  if (!row) throw new Error('the notification row was neither written nor found');
   if (row.status === 'SENT') return alreadySent(prisma, input, row);
   if (row.status === 'FAILED') return { outcome: 'REJECTED', notificationId: row.id, channel: input.channel };
 
@@ -422,11 +429,10 @@ export async function sendMessage(deps: MessageDeps, input: SendMessageInput): P
   // Claims the send: only a row still pending goes to the provider, so an attempt that
   // outlived the workflow's deadline sends nothing once abandonMessage has ended the row.
   // The first attempt's time stays: a later lookup searches from it.
-  const claimed = await prisma.notification.updateMany({
-    where: { id: row.id, status: 'PENDING' },
-    data: { attemptedAt: row.attemptedAt ?? new Date(), body: rendered.body },
-  });
-  if (claimed.count === 0) {
+  const claimed = await prisma.$executeRaw`
+    UPDATE "Notification" SET "attemptedAt" = ${row.attemptedAt ?? new Date()}, body = ${rendered.body}
+     WHERE id = ${row.id}::uuid AND status = 'PENDING'`;
+  if (claimed === 0) {
     const now = await prisma.notification.findUniqueOrThrow({ where: { id: row.id } });
     return now.status === 'SENT' ? alreadySent(prisma, input, now) : { outcome: 'REJECTED', notificationId: row.id, channel: input.channel };
   }
