@@ -97,6 +97,8 @@ describe('changing the policy', () => {
       [1, 'unrecorded'],
     ]);
     expect(history.items[1].policy).toEqual(DEFAULT_POLICY);
+    // What each version changed, as the audit entry says it.
+    expect(history.items.map((v: { changed: string[] }) => v.changed)).toEqual([['retention.NO_REASON', 'shareAcrossSubsidiaries'], []]);
 
     const audit = await h.prisma.auditEntry.findMany({ where: { groupId: group.groupId, action: 'group.policy.update' } });
     expect(audit).toHaveLength(1);

@@ -87,9 +87,17 @@ const policyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req) => {
       ensureOwnGroup(req.hr!, req.params.groupId);
       const rows = await prisma.groupPolicyVersion.findMany({ where: { groupId: req.params.groupId }, orderBy: { version: 'desc' } });
+      const policies = rows.map((r) => resolvePolicy(r.policy));
       return {
         groupId: req.params.groupId,
-        items: rows.map((r) => ({ version: r.version, changedAt: r.changedAt.toISOString(), changedBy: r.changedBy, policy: resolvePolicy(r.policy) })),
+        items: rows.map((r, i) => ({
+          version: r.version,
+          changedAt: r.changedAt.toISOString(),
+          changedBy: r.changedBy,
+          // Newest first: the version before this one is the next item.
+          changed: policies[i + 1] ? changedFields(policies[i + 1]!, policies[i]!) : [],
+          policy: policies[i]!,
+        })),
       };
     },
   );

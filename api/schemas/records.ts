@@ -99,12 +99,23 @@ export const PolicyView = Type.Object({
   policy: PolicyShape,
 });
 
+export type PolicyView = Static<typeof PolicyView>;
+
 export const PolicyHistory = Type.Object({
   groupId: Type.String(),
   items: Type.Array(
-    Type.Object({ version: Type.Integer(), changedAt: Type.String(), changedBy: Type.String(), policy: PolicyShape }),
+    Type.Object({
+      version: Type.Integer(),
+      changedAt: Type.String(),
+      changedBy: Type.String({ description: 'who set this version (the HR token\'s sub); "unrecorded" for the one in force before history was kept' }),
+      changed: Type.Array(Type.String(), {
+        description: 'the fields that differ from the version before, nested ones by path (retention.NO_REASON); empty for the earliest recorded version',
+      }),
+      policy: PolicyShape,
+    }),
   ),
 });
+export type PolicyHistory = Static<typeof PolicyHistory>;
 
 // --- candidates: attendance and erasure ------------------------------------
 
