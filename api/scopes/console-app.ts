@@ -100,6 +100,8 @@ const consoleAppScope: FastifyPluginAsyncTypebox<{ buildDir?: string }> = async 
   app.get('/console/interviews/:id', page('The HR console: one interview, its evidence and the decisions', InterviewPageParams), sendIndex);
   app.get('/console/reports', page('The HR console: reports with charts'), sendIndex);
   app.get('/console/alerts', page('The HR console: HR alerts, read and unread'), sendIndex);
+  app.get('/console/policy', page("The HR console: the group's policy, for group HR to change"), sendIndex);
+  app.get('/console/policy/history', page("The HR console: the group policy's earlier versions, who set them and what they changed"), sendIndex);
 };
 
 export default consoleAppScope;

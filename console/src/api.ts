@@ -5,6 +5,7 @@
  * `{ error: { code, message, details? } }`, thrown as ApiProblem.
  */
 import type { NoShowReport } from '../../domain/reports';
+import type { PolicyHistory, PolicyView } from '../../api/schemas/records';
 
 export class ApiProblem extends Error {
   constructor(
@@ -37,8 +38,8 @@ export function whenSignedOut(fn: (code: string) => void): void {
   onSignedOut = fn;
 }
 
-async function call<T>(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<T> {
-  const headers: Record<string, string> = { accept };
+async function call<T>(method: string, path: string, body?: unknown, accept = 'application/json', extraHeaders: Record<string, string> = {}): Promise<T> {
+  const headers: Record<string, string> = { accept, ...extraHeaders };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   const res = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
@@ -160,3 +161,11 @@ export interface Alert {
 }
 export const alerts = (unread: boolean) => call<{ items: Alert[] }>('GET', `/v1/alerts${unread ? '?unread=true' : ''}`);
 export const markAlertRead = (id: string) => call<Alert>('POST', `/v1/alerts/${enc(id)}/read`);
+
+/** The group policy and its history, as the API's schemas say (types only). */
+export type { PolicyHistory, PolicyView };
+export const groupPolicy = (groupId: string) => call<PolicyView>('GET', `/v1/groups/${enc(groupId)}/policy`);
+/** Replaces the whole policy; If-Match refuses it (412) when someone changed the policy since `version` was read. */
+export const replaceGroupPolicy = (groupId: string, policy: unknown, version: number) =>
+  call<PolicyView>('PUT', `/v1/groups/${enc(groupId)}/policy`, policy, 'application/json', { 'if-match': `"${version}"` });
+export const groupPolicyVersions = (groupId: string) => call<PolicyHistory>('GET', `/v1/groups/${enc(groupId)}/policy/versions`);

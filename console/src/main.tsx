@@ -11,11 +11,12 @@ import { Ctx, useConsole } from './context';
 import { browserLocale, translator, type Locale } from './i18n';
 import { AlertsPage } from './pages/alerts';
 import { InterviewPage } from './pages/interview';
+import { PolicyHistoryPage, PolicyPage } from './pages/policy';
 import { QueuePage } from './pages/queue';
 import './styles.css';
 
 /** The paths the app routes itself; the sign-in routes under /console/auth/ are the server's. */
-const CONSOLE_ROUTES = /^\/console(\/?$|\/(interviews|reports|alerts)(\/|$))/;
+const CONSOLE_ROUTES = /^\/console(\/?$|\/(interviews|reports|alerts|policy)(\/|$))/;
 
 const ReportsPage = lazy(() => import('./pages/reports').then((m) => m.ReportsPage));
 
@@ -58,6 +59,11 @@ function Header(props: { onLocale: (l: Locale) => void }) {
         <a href="/console/reports" aria-current={current('/console/reports') ? 'page' : undefined}>
           {t('navReports')}
         </a>
+        {session.role === 'group_hr' ? (
+          <a href="/console/policy" aria-current={current('/console/policy') ? 'page' : undefined}>
+            {t('navPolicy')}
+          </a>
+        ) : null}
       </nav>
       <div class="who">
         <span>{t('signedInAs', { sub: session.name ?? session.sub, role: session.role })}</span>
@@ -135,6 +141,8 @@ function App() {
         <Route path="/console/interviews/:id" component={InterviewPage} />
         <Route path="/console/reports" component={ReportsPage} />
         <Route path="/console/alerts" component={AlertsPage} />
+        <Route path="/console/policy" component={PolicyPage} />
+        <Route path="/console/policy/history" component={PolicyHistoryPage} />
         <Route default component={QueuePage} />
       </Router>
     </Ctx.Provider>
