@@ -40,7 +40,7 @@ export function evidenceHash(
  * interview row is locked first, so concurrent appends (a reminder receipt and
  * a login at the same moment) chain one after the other, never fork.
  *
- * Two statements in plain SQL whatever the number of entries: every message
+ * Three statements in plain SQL whatever the number of entries: every message
  * and lifecycle step appends here, and it is the hottest path to the database.
  */
 export async function appendEvidence(
@@ -49,13 +49,15 @@ export async function appendEvidence(
   entries: EvidenceEntry[],
 ): Promise<number> {
   const keys = entries.map((e) => e.key);
+  // The lock is its own statement: a statement that waited for it still reads from the
+  // snapshot it started with, so the trail's head is read by the next one.
+  const locked = await tx.$executeRaw`SELECT 1 FROM "Interview" WHERE id = ${interviewId}::uuid FOR UPDATE`;
+  if (locked === 0) throw new Error(`interview ${interviewId} not found`);
   const [head] = await tx.$queryRaw<Array<{ seq: number | null; hash: string | null; seen: string[] }>>`
     SELECT last.seq, last.hash,
-           ARRAY(SELECT e.key FROM "Evidence" e WHERE e."interviewId" = i.id AND e.key = ANY(${keys}::text[])) AS seen
-      FROM "Interview" i
-      LEFT JOIN LATERAL (SELECT seq, hash FROM "Evidence" WHERE "interviewId" = i.id ORDER BY seq DESC LIMIT 1) last ON true
-     WHERE i.id = ${interviewId}::uuid
-       FOR UPDATE OF i`;
+           ARRAY(SELECT e.key FROM "Evidence" e WHERE e."interviewId" = ${interviewId}::uuid AND e.key = ANY(${keys}::text[])) AS seen
+      FROM (SELECT 1) one
+      LEFT JOIN LATERAL (SELECT seq, hash FROM "Evidence" WHERE "interviewId" = ${interviewId}::uuid ORDER BY seq DESC LIMIT 1) last ON true`;
   if (!head) throw new Error(`interview ${interviewId} not found`);
   const seen = new Set(head.seen);
   let seq = head.seq ?? 0;

@@ -7,7 +7,7 @@
  * (activities/delivery/dispatcher.ts) sends them.
  */
 import { randomUUID } from 'node:crypto';
-import type { Prisma } from './database';
+import { Prisma } from './database';
 import { durationMs, resolvePolicy } from '../domain/policy';
 import type { AlertKind, By, EventType, InterviewEventData } from '../domain/outbound-events';
 
@@ -43,11 +43,16 @@ export function classificationDeadline(detectedAt: Date, policy: Prisma.JsonValu
  */
 export async function enqueueInterviewEvent(t: Tx, input: InterviewEventInput): Promise<void> {
   const key = `${input.interviewId}:${input.key}`;
-  if (await t.outboundEvent.findUnique({ where: { key }, select: { id: true } })) return;
-  const iv = await t.interview.findUniqueOrThrow({
-    where: { id: input.interviewId },
-    select: { externalId: true, subsidiaryId: true, attempt: true, status: true, startsAt: true, subsidiary: { select: { groupId: true } } },
-  });
+  // Plain SQL: every change of every interview passes here, inside its transaction.
+  const [iv] = await t.$queryRaw<
+    Array<{ externalId: string; subsidiaryId: string; attempt: number; status: string; startsAt: Date; groupId: string; written: boolean }>
+  >`
+    SELECT i."externalId", i."subsidiaryId", i.attempt, i.status::text AS status, i."startsAt", s."groupId",
+           EXISTS (SELECT 1 FROM "OutboundEvent" WHERE key = ${key}) AS written
+      FROM "Interview" i JOIN "Subsidiary" s ON s.id = i."subsidiaryId"
+     WHERE i.id = ${input.interviewId}::uuid`;
+  if (!iv) throw new Error(`interview ${input.interviewId} not found`);
+  if (iv.written) return;
   const data: InterviewEventData = {
     interviewId: iv.externalId,
     subsidiaryId: iv.subsidiaryId,
@@ -70,7 +75,7 @@ export async function enqueueInterviewEvent(t: Tx, input: InterviewEventInput): 
   await writeEvent(t, {
     key,
     type: input.type,
-    groupId: iv.subsidiary.groupId,
+    groupId: iv.groupId,
     subsidiaryId: iv.subsidiaryId,
     interviewId: input.interviewId,
     alertId: input.alert?.id ?? null,
@@ -90,26 +95,29 @@ interface EventRow {
   occurredAt: Date;
 }
 
-/** The event row and its deliveries; `only` names the one endpoint of a test event. */
+/**
+ * The event row and its deliveries, in one statement; `only` names the one
+ * endpoint of a test event, else every endpoint of the group (or of the
+ * event's subsidiary) subscribed to the type gets one. Deliveries of one
+ * interview to one endpoint go in event order; anything else goes on its own.
+ */
 export async function writeEvent(t: Tx, row: EventRow, only?: string): Promise<bigint> {
-  const event = await t.outboundEvent.create({
-    data: { ...row, publicId: newMessageId(), data: row.data as Prisma.InputJsonValue },
-  });
   const endpoints = only
-    ? [{ id: only }]
-    : await t.webhookEndpoint.findMany({
-        where: {
-          groupId: row.groupId,
-          deletedAt: null,
-          events: { has: row.type },
-          OR: [{ subsidiaryId: null }, ...(row.subsidiaryId ? [{ subsidiaryId: row.subsidiaryId }] : [])],
-        },
-        select: { id: true },
-      });
-  if (endpoints.length > 0) {
-    // Deliveries of one interview to one endpoint go in event order; anything else goes on its own.
-    const orderKey = row.interviewId ?? `event:${event.id}`;
-    await t.webhookDelivery.createMany({ data: endpoints.map((e) => ({ eventId: event.id, endpointId: e.id, orderKey })) });
-  }
-  return event.id;
+    ? Prisma.sql`SELECT ${only}::uuid AS id`
+    : Prisma.sql`SELECT id FROM "WebhookEndpoint"
+                  WHERE "groupId" = ${row.groupId}::uuid AND "deletedAt" IS NULL AND ${row.type} = ANY(events)
+                    AND ("subsidiaryId" IS NULL OR "subsidiaryId" = ${row.subsidiaryId}::uuid)`;
+  const [event] = await t.$queryRaw<Array<{ id: bigint }>>`
+    WITH event AS (
+      INSERT INTO "OutboundEvent" ("publicId", key, type, "groupId", "subsidiaryId", "interviewId", "alertId", data, "occurredAt")
+      VALUES (${newMessageId()}, ${row.key}, ${row.type}, ${row.groupId}::uuid, ${row.subsidiaryId}::uuid, ${row.interviewId}::uuid,
+              ${row.alertId}::uuid, ${JSON.stringify(row.data)}::jsonb, ${row.occurredAt})
+      RETURNING id
+    ), deliveries AS (
+      INSERT INTO "WebhookDelivery" (id, "eventId", "endpointId", "orderKey")
+      SELECT gen_random_uuid(), event.id, endpoint.id, COALESCE(${row.interviewId}, 'event:' || event.id)
+        FROM event, (${endpoints}) endpoint
+    )
+    SELECT id FROM event`;
+  return event!.id;
 }
