@@ -63,6 +63,13 @@ describe('400: what is wrong with the request, naming the field', () => {
     expect((await call({ method: 'GET', url: '/v1/interviews?limit=10', headers: hr })).statusCode).toBe(200);
   });
 
+  test('a NUL in a query or path parameter is refused, as in a body, before it reaches the database', async () => {
+    const query = await call({ method: 'GET', url: '/v1/interviews?positionId=p%00x', headers: hr });
+    expect(expectError(query, 400, 'invalid_request').details).toEqual([{ field: 'querystring.positionId', message: 'must not contain NUL characters or unpaired surrogates' }]);
+    const path = await call({ method: 'GET', url: '/v1/interviews/iv%00x', headers: hr });
+    expect(expectError(path, 400, 'invalid_request').details[0].field).toBe('params.id');
+  });
+
   test('a prototype key is refused even where the schema allows any field', async () => {
     const event = confirmedEvent();
     const raw = JSON.stringify(event).replace('"data":{', '"data":{"__proto__":{"admin":true},');

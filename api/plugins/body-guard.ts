@@ -1,5 +1,6 @@
 /**
- * Checks every parsed request body for what a JSON schema does not catch but
+ * Checks every parsed request body (and the query and path parameters, for
+ * their strings) for what a JSON schema does not catch but
  * the rest of the system cannot take: prototype keys (`__proto__`,
  * `constructor`, `prototype`), nesting deeper than any contract body needs,
  * and strings PostgreSQL refuses to store (NUL, unpaired UTF-16 surrogates),
@@ -33,9 +34,9 @@ function reject(path: readonly (string | number)[], message: string): ApiError {
   return new ApiError(400, 'invalid_request', `${field} ${message}`, [{ field, message }]);
 }
 
-/** Walks a parsed JSON value without recursion (a hostile body cannot exhaust the stack). */
-export function checkBody(body: unknown): ApiError | undefined {
-  const stack: Array<{ value: unknown; path: (string | number)[] }> = [{ value: body, path: [] }];
+/** Walks a parsed JSON value without recursion (a hostile body cannot exhaust the stack); `prefix` names where it came from (querystring). */
+export function checkBody(body: unknown, prefix: (string | number)[] = []): ApiError | undefined {
+  const stack: Array<{ value: unknown; path: (string | number)[] }> = [{ value: body, path: prefix }];
   while (stack.length > 0) {
     const { value, path } = stack.pop()!;
     if (typeof value === 'string') {
@@ -59,8 +60,11 @@ export function checkBody(body: unknown): ApiError | undefined {
 
 async function bodyGuard(app: FastifyInstance): Promise<void> {
   app.addHook('preHandler', async (req) => {
-    if (req.body === undefined || req.body === null || typeof req.body !== 'object') return;
-    const problem = checkBody(req.body);
+    // Query and path parameters reach SQL as much as bodies do (GET /v1/interviews?positionId=%00).
+    const problem =
+      checkBody(req.query, ['querystring']) ??
+      checkBody(req.params, ['params']) ??
+      (req.body !== null && typeof req.body === 'object' ? checkBody(req.body) : undefined);
     if (problem) throw problem;
   });
 }
