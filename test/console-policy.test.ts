@@ -4,7 +4,8 @@
  * the API serves the new version; a refused value shows the API's own
  * message at its field and saves nothing; the history lists the change with
  * who made it; HR of a subsidiary can neither open the editor nor save
- * through its session; axe on each page.
+ * through its session; a save over someone else's change is refused; axe on
+ * each page.
  */
 import { DEFAULT_POLICY } from '../domain/policy';
 import { describeWithBrowser, expectAccessible, screenshot } from './support/browser';
@@ -90,6 +91,7 @@ describeWithBrowser('the group policy in the console', () => {
     await expect(latest.locator('ul.changes li').allTextContents()).resolves.toEqual(['开始后的宽限期：PT15M → PT20M']);
     await expect(page.locator('tr[data-version="1"]').textContent()).resolves.toContain('未记录');
     await expectAccessible(page);
+    await screenshot(page, 'console-policy-history');
   }, 60_000);
 
   test('HR of a subsidiary has no policy page to edit, and its session cannot save one', async () => {
@@ -116,5 +118,22 @@ describeWithBrowser('the group policy in the console', () => {
     );
     expect(attempt).toBe(403);
     await expect(apiPolicy()).resolves.toMatchObject({ policy: { grace: 'PT20M' } });
+  }, 60_000);
+
+  test('a change someone made since the page was opened is not overwritten: the save is refused and the page offers the current policy', async () => {
+    const { page } = await ui.signedIn(groupHr());
+    await page.goto(`${ui.base}/console/policy`);
+    await page.getByLabel('Time to contest').waitFor();
+    const headers = { ...(await hrHeaders(h, group.groupId, 'group_hr', undefined, 'group-hr-wang')), 'content-type': 'application/merge-patch+json' };
+    const meanwhile = await h.app.inject({ method: 'PATCH', url: `/v1/groups/${group.groupId}/policy`, headers, payload: { disputeWindow: 'P14D' } });
+    expect(meanwhile.statusCode).toBe(200);
+
+    await page.getByLabel('Moves a candidate may make').fill('3');
+    await page.getByRole('button', { name: 'Save the policy' }).click();
+    await page.getByRole('alert').filter({ hasText: 'someone changed the policy since you opened it (it is now at version 3)' }).waitFor();
+    await expect(apiPolicy()).resolves.toMatchObject({ version: 3, policy: { disputeWindow: 'P14D', selfService: { maxReschedules: 2 } } });
+    await page.getByRole('button', { name: 'Load the current policy' }).click();
+    await page.waitForFunction(() => (document.getElementById('f-disputeWindow') as HTMLInputElement | null)?.value === 'P14D');
+    await expect(page.getByRole('alert').count()).resolves.toBe(0);
   }, 60_000);
 });
