@@ -26,7 +26,21 @@ import { ErrorBody } from '../schemas/common';
 import { DisputeList, DisputeListQuery, DisputeParams, DisputeView, ResolveBody } from '../schemas/records';
 import { visibleInterviews } from '../visibility';
 
-const disputeInclude = { record: { include: { interview: { select: { id: true, externalId: true, subsidiaryId: true } } } } } as const;
+const disputeInclude = {
+  record: {
+    include: {
+      interview: {
+        select: {
+          id: true,
+          externalId: true,
+          subsidiaryId: true,
+          candidate: { select: { externalId: true, name: true } },
+          position: { select: { externalId: true, title: true } },
+        },
+      },
+    },
+  },
+} as const;
 type DisputeRow = Prisma.DisputeGetPayload<{ include: typeof disputeInclude }>;
 
 function view(d: DisputeRow) {
@@ -50,6 +64,8 @@ function view(d: DisputeRow) {
       expiresAt: r.expiresAt?.toISOString() ?? null,
     },
     interview: { id: r.interview.id, interviewId: r.interview.externalId, subsidiaryId: r.interview.subsidiaryId },
+    candidate: { id: r.interview.candidate.externalId, name: r.interview.candidate.name },
+    position: { id: r.interview.position.externalId, title: r.interview.position.title },
   };
 }
 

@@ -231,6 +231,9 @@ export const DisputeView = Type.Object({
     expiresAt: Nullable(Type.String()),
   }),
   interview: Type.Object({ id: Type.String(), interviewId: Type.String(), subsidiaryId: Type.String() }),
+  /** Who contests it and for which position, as the interview shows them to the same caller. */
+  candidate: Type.Object({ id: Type.String(), name: Type.String() }),
+  position: Type.Object({ id: Type.String(), title: Type.String() }),
 });
 export const DisputeList = Type.Object({ items: Type.Array(DisputeView) });
 
