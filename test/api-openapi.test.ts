@@ -54,7 +54,7 @@ test('write routes document their body and the limits they may answer with', () 
     for (const [method, op] of Object.entries(ops)) {
       if (!HTTP_METHODS.includes(method)) continue;
       // Probes, metrics, this document and the console's static files are never rate limited; everything else says it may be.
-      if (!['/healthz', '/readyz', '/metrics', '/console', '/console/interviews/{id}', '/console/reports', '/console/alerts', '/console/policy', '/console/policy/history', '/console/assets/{file}'].includes(path)) {
+      if (!['/healthz', '/readyz', '/metrics', '/console', '/console/interviews/{id}', '/console/reports', '/console/alerts', '/console/policy', '/console/policy/history', '/console/disputes', '/console/candidates', '/console/assets/{file}'].includes(path)) {
         expect([path, method, Object.keys(op.responses)]).toEqual([path, method, expect.arrayContaining(['429'])]);
       }
       if (op.requestBody) {

@@ -102,6 +102,8 @@ const consoleAppScope: FastifyPluginAsyncTypebox<{ buildDir?: string }> = async 
   app.get('/console/alerts', page('The HR console: HR alerts, read and unread'), sendIndex);
   app.get('/console/policy', page("The HR console: the group's policy, for group HR to change"), sendIndex);
   app.get('/console/policy/history', page("The HR console: the group policy's earlier versions, who set them and what they changed"), sendIndex);
+  app.get('/console/disputes', page("The HR console: candidates' disputes of their records, and HR's decisions"), sendIndex);
+  app.get('/console/candidates', page("The HR console: a candidate's group-wide record by phone or e-mail"), sendIndex);
 };
 
 export default consoleAppScope;

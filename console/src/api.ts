@@ -4,8 +4,9 @@
  * session's CSRF token in x-csrf-token. Errors come back as the contract's
  * `{ error: { code, message, details? } }`, thrown as ApiProblem.
  */
+import type { Static } from '@sinclair/typebox';
 import type { NoShowReport } from '../../domain/reports';
-import type { PolicyHistory, PolicyView } from '../../api/schemas/records';
+import type { AttendanceView, DisputeView, PolicyHistory, PolicyView, ResolveBody } from '../../api/schemas/records';
 
 export class ApiProblem extends Error {
   constructor(
@@ -29,6 +30,8 @@ export interface Session {
   signedInAt: string;
   expiresAt: string;
   csrfToken: string;
+  /** What the role may do, as the API's role sets say (api/roles.ts). */
+  may: { write: boolean };
 }
 
 let csrfToken: string | null = null;
@@ -116,21 +119,8 @@ export interface Evidence {
   chain: { ok: boolean; brokenAtSeq?: number };
   items: { seq: number; kind: string; at: string; data: Record<string, unknown>; prevHash: string; hash: string }[];
 }
-export interface Attendance {
-  matchedSubsidiaries: number;
-  records: {
-    recordId: string;
-    classification: string;
-    kind: string;
-    date: string;
-    classifiedAt: string | null;
-    expiresAt: string;
-    subsidiary: { id: string; name: string };
-    position: { id: string; title: string; region: string | null };
-    interviewId: string | null;
-    reminders: { sent: number; delivered: number; summary: string };
-  }[];
-}
+/** A person's records across the group, as the caller may see them: the API's own schema (types only). */
+export type Attendance = Static<typeof AttendanceView>;
 const enc = encodeURIComponent;
 export const interview = (id: string) => call<InterviewDetail>('GET', `/v1/interviews/${enc(id)}`);
 export const evidence = (id: string) => call<Evidence>('GET', `/v1/interviews/${enc(id)}/evidence`);
@@ -169,3 +159,11 @@ export const groupPolicy = (groupId: string) => call<PolicyView>('GET', `/v1/gro
 export const replaceGroupPolicy = (groupId: string, policy: unknown, version: number) =>
   call<PolicyView>('PUT', `/v1/groups/${enc(groupId)}/policy`, policy, 'application/json', { 'if-match': `"${version}"` });
 export const groupPolicyVersions = (groupId: string) => call<PolicyHistory>('GET', `/v1/groups/${enc(groupId)}/policy/versions`);
+/** A person's group-wide record, found by the keyed hash of their phone or e-mail; the API audits every look. */
+export const lookUp = (by: 'phone' | 'email', value: string) => call<Attendance>('GET', `/v1/candidates/attendance?${by}=${enc(value)}`);
+
+export type Dispute = Static<typeof DisputeView>;
+export type DisputeStatus = 'OPEN' | 'UPHELD' | 'RECLASSIFIED';
+export type DisputeDecision = ResolveBody;
+export const disputes = (status: DisputeStatus) => call<{ items: Dispute[] }>('GET', `/v1/disputes?status=${status}`);
+export const resolveDispute = (id: string, decision: DisputeDecision) => call<Dispute>('POST', `/v1/disputes/${enc(id)}/resolve`, decision);

@@ -10,13 +10,15 @@ import { ApiProblem, currentCsrfToken, loadSession, setLocale, whenSignedOut, ty
 import { Ctx, useConsole } from './context';
 import { browserLocale, translator, type Locale } from './i18n';
 import { AlertsPage } from './pages/alerts';
+import { DisputesPage } from './pages/disputes';
 import { InterviewPage } from './pages/interview';
+import { LookupPage } from './pages/lookup';
 import { PolicyHistoryPage, PolicyPage } from './pages/policy';
 import { QueuePage } from './pages/queue';
 import './styles.css';
 
 /** The paths the app routes itself; the sign-in routes under /console/auth/ are the server's. */
-const CONSOLE_ROUTES = /^\/console(\/?$|\/(interviews|reports|alerts|policy)(\/|$))/;
+const CONSOLE_ROUTES = /^\/console(\/?$|\/(interviews|reports|alerts|policy|disputes|candidates)(\/|$))/;
 
 const ReportsPage = lazy(() => import('./pages/reports').then((m) => m.ReportsPage));
 
@@ -55,6 +57,12 @@ function Header(props: { onLocale: (l: Locale) => void }) {
         </a>
         <a href="/console/alerts" aria-current={current('/console/alerts') ? 'page' : undefined}>
           {t('navAlerts')}
+        </a>
+        <a href="/console/disputes" aria-current={current('/console/disputes') ? 'page' : undefined}>
+          {t('navDisputes')}
+        </a>
+        <a href="/console/candidates" aria-current={current('/console/candidates') ? 'page' : undefined}>
+          {t('navLookup')}
         </a>
         <a href="/console/reports" aria-current={current('/console/reports') ? 'page' : undefined}>
           {t('navReports')}
@@ -143,6 +151,8 @@ function App() {
         <Route path="/console/alerts" component={AlertsPage} />
         <Route path="/console/policy" component={PolicyPage} />
         <Route path="/console/policy/history" component={PolicyHistoryPage} />
+        <Route path="/console/disputes" component={DisputesPage} />
+        <Route path="/console/candidates" component={LookupPage} />
         <Route default component={QueuePage} />
       </Router>
     </Ctx.Provider>

@@ -89,7 +89,7 @@ export function AlertsPage() {
                   <td>
                     {a.readAt ? (
                       <span>{t('alertReadBy', { who: a.readBy ?? '—', at: when(locale, a.readAt) })}</span>
-                    ) : session.role === 'auditor' ? (
+                    ) : !session.may.write ? (
                       t('alertUnread')
                     ) : (
                       <button type="button" onClick={() => void markRead(a.id)} aria-label={t('alertMarkReadOf', { id: a.interview.interviewId })}>

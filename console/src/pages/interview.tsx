@@ -11,6 +11,7 @@ import { useRoute } from 'preact-iso';
 import * as api from '../api';
 import { ApiProblem } from '../api';
 import { useConsole } from '../context';
+import { RecordTable } from '../record-table';
 import { Refusal } from '../refusal';
 import { ScrollRegion } from '../scroll-region';
 import { when } from '../format';
@@ -56,7 +57,7 @@ export function InterviewPage() {
   const [reason, setReason] = useState('');
   const [rescheduleProblem, setRescheduleProblem] = useState<ApiProblem | null>(null);
   const [rescheduled, setRescheduled] = useState<string | null>(null);
-  const canWrite = session.role !== 'auditor';
+  const canWrite = session.may.write;
 
   async function load(): Promise<api.InterviewDetail | null> {
     try {
@@ -336,32 +337,7 @@ export function InterviewPage() {
         {!attendance || attendance.records.length === 0 ? (
           <p>{t('recordNone')}</p>
         ) : (
-          <ScrollRegion label={t('sectionRecord')}>
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('colDate')}</th>
-                  <th scope="col">{t('colClassification')}</th>
-                  <th scope="col">{t('colSubsidiary')}</th>
-                  <th scope="col">{t('colPosition')}</th>
-                  <th scope="col">{t('colReminders')}</th>
-                  <th scope="col">{t('colExpires')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {attendance.records.map((r) => (
-                  <tr key={r.recordId}>
-                    <td>{when(locale, r.date)}</td>
-                    <td>{classLabel(r.classification)}</td>
-                    <td>{r.subsidiary.name}</td>
-                    <td>{r.position.title}</td>
-                    <td>{t('remindersSummary', { sent: r.reminders.sent, delivered: r.reminders.delivered })}</td>
-                    <td>{when(locale, r.expiresAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </ScrollRegion>
+          <RecordTable records={attendance.records} label={t('sectionRecord')} />
         )}
       </section>
     </main>
