@@ -247,7 +247,6 @@ const en = {
   refusal_dispute_resolved: 'This dispute was already decided.',
   refusal_dispute_not_found: 'No dispute with this id is visible to you.',
   refusal_interview_not_closed: 'The interview has not closed yet: classify it on the interview page instead.',
-  refusal_invalid_state: 'Not possible while the interview is {status}.',
   reason_setting_up: 'The interview is still being set up. Try again in a moment.',
   reason_change_in_progress: 'Another change to this interview is in progress. Try again in a moment.',
   reason_invalid_start: 'The new start is not a valid time.',
@@ -563,7 +562,6 @@ const zh: Record<MessageKey, string> = {
   refusal_dispute_resolved: '此申诉已经裁决过了。',
   refusal_dispute_not_found: '没有您可查看的此编号申诉。',
   refusal_interview_not_closed: '此面试尚未关闭：请在面试页面上进行分类。',
-  refusal_invalid_state: '面试当前为“{status}”，无法执行此操作。',
   reason_setting_up: '面试仍在准备中，请稍后重试。',
   reason_change_in_progress: '此面试的另一项更改正在进行，请稍后重试。',
   reason_invalid_start: '新的开始时间无效。',
@@ -661,11 +659,8 @@ export function refusal(t: T, problem: { code: string; message: string; details?
   const details = (problem.details ?? {}) as { state?: { status?: string }; reason?: string };
   const raw = details.state?.status;
   const status = raw ? known(t, raw, raw) : '?';
-  if (problem.code === 'invalid_state' && details.reason) {
-    const key = `reason_${details.reason}`;
-    if (key in en) return t(key as MessageKey, { status });
-  }
-  const key = `refusal_${problem.code}`;
+  // The workflow's refusals share one code; each reason is its own message.
+  const key = problem.code === 'invalid_state' ? `reason_${details.reason}` : `refusal_${problem.code}`;
   return key in en ? t(key as MessageKey, { status }) : problem.message;
 }
 
