@@ -90,9 +90,12 @@ function bodyOf(d: Draft): unknown {
   };
 }
 
+/** Longest first, so that `quietHours.start` is found before `quietHours`. */
+const FIELDS_BY_LENGTH = [...FIELD_NAMES].sort((a, b) => b.length - a.length);
+
 /** The form field an API error is about: `reminderOffsets.1` is the offsets' input, `channels.0` the channels'. */
 function fieldOf(apiField: string): FieldName | undefined {
-  return [...FIELD_NAMES].sort((a, b) => b.length - a.length).find((f) => apiField === f || apiField.startsWith(`${f}.`));
+  return FIELDS_BY_LENGTH.find((f) => apiField === f || apiField.startsWith(`${f}.`));
 }
 
 /** The API's 400 details, by form field; what names no field of the form is returned apart. */
@@ -109,19 +112,19 @@ function errorsOf(details: unknown): { byField: Partial<Record<FieldName, string
 }
 
 const inputId = (name: FieldName) => `f-${name.replace('.', '-')}`;
-const label = (t: T, name: FieldName | 'quietHours') => t(`pf_${name}` as MessageKey);
+const label = (t: T, name: FieldName) => t(`pf_${name}` as MessageKey);
 
 /** One field: its label, its explanation, the API's message when it refused the value; `control` gets the ids to wire. */
 function Field(props: {
   name: FieldName;
   error?: string;
   help?: boolean;
-  control: (a: { id: string; 'aria-describedby': string; 'aria-invalid': 'true' | undefined }) => ComponentChildren;
+  control: (a: { id: string; 'aria-describedby': string | undefined; 'aria-invalid': 'true' | undefined }) => ComponentChildren;
 }) {
   const { t } = useConsole();
   const id = inputId(props.name);
   const helpKey = `pf_${props.name}_help` as MessageKey;
-  const describedBy = [props.help === false ? '' : `${id}-help`, props.error ? `${id}-error` : ''].filter(Boolean).join(' ');
+  const describedBy = [props.help === false ? '' : `${id}-help`, props.error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (
     <div class={`field${props.error ? ' invalid' : ''}`}>
       <label for={id}>{label(t, props.name)}</label>
