@@ -100,7 +100,7 @@ describe('console links', () => {
       signedInAt: expect.any(String),
       expiresAt: expect.any(String),
       csrfToken: expect.any(String),
-      may: { write: true },
+      may: { write: true, groupPolicy: false },
     });
 
     const list = await app.inject({ method: 'GET', url: '/v1/interviews', headers: { ...OVER_HTTPS, cookie } });

@@ -7,7 +7,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sessionEndsAt } from '../console-session';
-import { HR_READ_ROLES, HR_WRITE_ROLES } from '../roles';
+import { GROUP_ADMIN_ROLES, HR_READ_ROLES, HR_WRITE_ROLES } from '../roles';
 import { ErrorBody } from '../schemas/common';
 import { SessionPatch, SessionView } from '../schemas/session';
 
@@ -29,7 +29,8 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       signedInAt: new Date(s.signedInAt!).toISOString(),
       expiresAt: sessionEndsAt(req, consoleSessions).toISOString(),
       csrfToken: reply.generateCsrf(),
-      may: { write: HR_WRITE_ROLES.includes(user.role) },
+      // The policy routes take a whole-group token only (their config.groupWide).
+      may: { write: HR_WRITE_ROLES.includes(user.role), groupPolicy: GROUP_ADMIN_ROLES.includes(user.role) && !user.subsidiaryId },
     };
   }
 

@@ -16,7 +16,10 @@ export const SessionView = Type.Object({
   expiresAt: Type.String({ format: 'date-time', description: 'the end of the session\'s lifetime; unused for the idle timeout, it ends sooner' }),
   csrfToken: Type.String({ description: 'send it as x-csrf-token on every write through this session' }),
   may: Type.Object(
-    { write: Type.Boolean({ description: 'annotate and reschedule interviews, decide disputes, mark alerts read' }) },
+    {
+      write: Type.Boolean({ description: 'annotate and reschedule interviews, decide disputes, mark alerts read' }),
+      groupPolicy: Type.Boolean({ description: "read and change the group's policy and its history (group HR of the whole group)" }),
+    },
     { description: 'what the role may do (api/roles.ts), so the console offers only the forms the API would accept' },
   ),
 });

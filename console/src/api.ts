@@ -31,7 +31,7 @@ export interface Session {
   expiresAt: string;
   csrfToken: string;
   /** What the role may do, as the API's role sets say (api/roles.ts). */
-  may: { write: boolean };
+  may: { write: boolean; groupPolicy: boolean };
 }
 
 let csrfToken: string | null = null;

@@ -67,7 +67,7 @@ function Header(props: { onLocale: (l: Locale) => void }) {
         <a href="/console/reports" aria-current={current('/console/reports') ? 'page' : undefined}>
           {t('navReports')}
         </a>
-        {session.role === 'group_hr' ? (
+        {session.may.groupPolicy ? (
           <a href="/console/policy" aria-current={current('/console/policy') ? 'page' : undefined}>
             {t('navPolicy')}
           </a>

@@ -151,7 +151,7 @@ export function PolicyPage() {
   const [problem, setProblem] = useState<{ text: string; conflict?: boolean } | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
-  const allowed = session.role === 'group_hr';
+  const allowed = session.may.groupPolicy;
 
   const load = () =>
     api.groupPolicy(session.groupId).then(
@@ -359,7 +359,7 @@ export function PolicyHistoryPage() {
   const { t, locale, session } = useConsole();
   const [items, setItems] = useState<api.PolicyHistory['items'] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
-  const allowed = session.role === 'group_hr';
+  const allowed = session.may.groupPolicy;
 
   useEffect(() => {
     document.title = `${t('historyTitle')} · ${t('appName')}`;
