@@ -4,9 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { Prisma } from '../lib/database';
+import { canonicalJson } from './canonical-json';
 
 const { sql, join } = Prisma;
-import { canonicalJson } from './canonical-json';
 
 /** The hash before the first row of a trail. */
 export const GENESIS_HASH = '0'.repeat(64);
