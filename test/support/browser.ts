@@ -61,8 +61,8 @@ export function describeWithBrowser(name: string, body: () => void): void {
   }
   recordSkip(suite);
   console.warn(`\n*** BROWSER TESTS SKIPPED: ${suite} (${problem}). Install the browser with: ${INSTALL_COMMAND} ***\n`);
-  // Skipped because no Chromium was found outside CI; the notice above names why and how to install it.
-  describe.skip(name, body);
+  // Outside CI only: the notice above says how to install the browser.
+  describe.skip(`${name} [skipped: no Chromium found (${problem})]`, body);
 }
 
 export function launchChromium(): Promise<Browser> {
