@@ -7,14 +7,12 @@
  * from a seeded month, and axe on every page.
  */
 import { randomUUID } from 'node:crypto';
-import type { Prisma } from '../lib/database';
 import type { HrClaims } from '../lib/hr-token';
-import { DEFAULT_POLICY } from '../domain/policy';
 import { CONSOLE_CSP } from '../api/scopes/console-app';
 import { describeWithBrowser, expectAccessible, screenshot } from './support/browser';
 import { openConsoleBrowser, tabTo, type ConsoleBrowser } from './support/console-browser';
 import { confirmedEvent, eventually, FAST_POLICY, hrToken, postEvent, startHarness, type Harness } from './support/harness';
-import { createTestGroup, type TestGroup } from './support/records';
+import { createFixtureInterview, createTestGroup, type TestGroup } from './support/records';
 
 let h: Harness;
 let ui: ConsoleBrowser;
@@ -302,23 +300,14 @@ async function seedReports(g: TestGroup): Promise<void> {
   const position = (subsidiaryId: string) => h.prisma.position.create({ data: { subsidiaryId, externalId: `pos-${randomUUID().slice(0, 6)}`, title: 'Store Manager', region: 'South' } });
   const [p1, p2] = [await position(s1), await position(s2)];
   const one = async (subsidiaryId: string, positionId: string, startsAt: string, result: 'attended' | 'no_show') => {
-    const c = await h.prisma.candidate.create({ data: { subsidiaryId, externalId: `c-${randomUUID()}`, name: 'Fixture', phone: '+10000000000', email: 'f@example.test' } });
-    const externalId = `iv-${randomUUID().slice(0, 8)}`;
-    const iv = await h.prisma.interview.create({
-      data: {
-        subsidiaryId,
-        externalId,
-        workflowId: `fixture:${externalId}`,
-        candidateId: c.id,
-        positionId,
-        status: result === 'attended' ? 'ATTENDED' : 'CLOSED',
-        startsAt: new Date(startsAt),
-        joinUrl: 'https://interview.example.test',
-        channels: ['sms'],
-        policy: DEFAULT_POLICY as unknown as Prisma.InputJsonValue,
-        outcome: result === 'attended' ? 'ATTENDED' : 'NO_REASON',
-        confirmedAt: new Date(new Date(startsAt).getTime() - 2 * 86400_000),
-      },
+    const iv = await createFixtureInterview(h, {
+      subsidiaryId,
+      positionId,
+      status: result === 'attended' ? 'ATTENDED' : 'CLOSED',
+      startsAt: new Date(startsAt),
+      channels: ['sms'],
+      outcome: result === 'attended' ? 'ATTENDED' : 'NO_REASON',
+      confirmedAt: new Date(new Date(startsAt).getTime() - 2 * 86400_000),
     });
     if (result === 'no_show') {
       await h.prisma.noShowRecord.create({

@@ -4,10 +4,9 @@
  * its own seq and the chain verifies.
  */
 import { randomUUID } from 'node:crypto';
-import type { Prisma } from '../lib/database';
-import { DEFAULT_POLICY } from '../domain/policy';
 import { appendEvidence, verifyChain } from '../domain/evidence';
 import { createTestTenant, startHarness, type Harness } from './support/harness';
+import { createFixtureInterview } from './support/records';
 
 let h: Harness;
 beforeAll(async () => {
@@ -19,23 +18,14 @@ afterAll(async () => {
 
 test('concurrent appends to one trail each take the next seq, and the chain verifies', async () => {
   const { subsidiaryId } = await createTestTenant(h);
-  const candidate = await h.prisma.candidate.create({ data: { subsidiaryId, externalId: `c-${randomUUID()}`, name: 'Fixture', phone: '+10000000000', email: 'f@example.test' } });
   const position = await h.prisma.position.create({ data: { subsidiaryId, externalId: `p-${randomUUID()}`, title: 'Fixture' } });
-  const externalId = `iv-${randomUUID().slice(0, 8)}`;
-  const iv = await h.prisma.interview.create({
-    data: {
-      subsidiaryId,
-      externalId,
-      workflowId: `fixture:${externalId}`,
-      candidateId: candidate.id,
-      positionId: position.id,
-      status: 'SCHEDULED',
-      startsAt: new Date(Date.now() + 86400_000),
-      joinUrl: 'https://interview.example.test',
-      channels: ['sms'],
-      policy: DEFAULT_POLICY as unknown as Prisma.InputJsonValue,
-      confirmedAt: new Date(),
-    },
+  const iv = await createFixtureInterview(h, {
+    subsidiaryId,
+    positionId: position.id,
+    status: 'SCHEDULED',
+    startsAt: new Date(Date.now() + 86400_000),
+    channels: ['sms'],
+    confirmedAt: new Date(),
   });
   await Promise.all(
     Array.from({ length: 12 }, (_, i) =>

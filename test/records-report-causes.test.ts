@@ -12,11 +12,8 @@
  *
  * A delivered confirmation is not a reminder point; two channels delivered at one point count once.
  */
-import { randomUUID } from 'node:crypto';
-import type { Prisma } from '../lib/database';
-import { DEFAULT_POLICY } from '../domain/policy';
 import { startHarness, type Harness } from './support/harness';
-import { createTestGroup, hrHeaders, type TestGroup } from './support/records';
+import { createFixtureInterview, createTestGroup, hrHeaders, type TestGroup } from './support/records';
 
 let h: Harness;
 let group: TestGroup;
@@ -35,24 +32,16 @@ async function fixture() {
   const s = group.subsidiaries[0]!.subsidiaryId;
   const p = await h.prisma.position.create({ data: { subsidiaryId: s, externalId: 'pos-1', title: 'Cashier', region: 'South' } });
   const one = async (startsAt: string, timezone: string | null, leadHours: number, delivered: string[], result: 'attended' | 'no_show', onlySent: string[] = []) => {
-    const c = await h.prisma.candidate.create({ data: { subsidiaryId: s, externalId: `c-${randomUUID()}`, name: 'Fixture', phone: '+10000000000', email: 'f@example.test', timezone } });
-    const externalId = `iv-${randomUUID().slice(0, 8)}`;
     const start = new Date(startsAt);
-    const iv = await h.prisma.interview.create({
-      data: {
-        subsidiaryId: s,
-        externalId,
-        workflowId: `fixture:${externalId}`,
-        candidateId: c.id,
-        positionId: p.id,
-        status: result === 'attended' ? 'ATTENDED' : 'CLOSED',
-        startsAt: start,
-        joinUrl: 'https://interview.example.test',
-        channels: ['sms', 'email'],
-        policy: DEFAULT_POLICY as unknown as Prisma.InputJsonValue,
-        outcome: result === 'attended' ? 'ATTENDED' : 'NO_REASON',
-        confirmedAt: new Date(start.getTime() - leadHours * 3600_000),
-      },
+    const iv = await createFixtureInterview(h, {
+      subsidiaryId: s,
+      positionId: p.id,
+      status: result === 'attended' ? 'ATTENDED' : 'CLOSED',
+      startsAt: start,
+      channels: ['sms', 'email'],
+      outcome: result === 'attended' ? 'ATTENDED' : 'NO_REASON',
+      confirmedAt: new Date(start.getTime() - leadHours * 3600_000),
+      timezone,
     });
     if (result === 'no_show') {
       await h.prisma.noShowRecord.create({

@@ -20,12 +20,11 @@
  * Totals: scheduled 10, attended 3, noShow 4, cancelled 1, lateCancel 1,
  * open 1, noShowRate 4 / (3 + 4) = 0.5714.
  */
-import { randomUUID } from 'node:crypto';
 import { temporalConfig } from '../lib/config';
 import type { Prisma } from '../lib/database';
 import { DEFAULT_POLICY } from '../domain/policy';
 import { startHarness, type Harness } from './support/harness';
-import { createTestGroup, hrHeaders, type TestGroup } from './support/records';
+import { createFixtureInterview, createTestGroup, hrHeaders, type TestGroup } from './support/records';
 
 let h: Harness;
 let group: TestGroup;
@@ -52,8 +51,6 @@ async function insertFixture() {
   const p1 = await position(s1, 'pos-1', 'Backend Engineer', 'East');
   const p2 = await position(s1, 'pos-2', '=HYPERLINK("x")', 'West');
   const p3 = await position(s2, 'pos-3', 'Sales, North', 'East');
-  const candidate = (subsidiaryId: string) =>
-    h.prisma.candidate.create({ data: { subsidiaryId, externalId: `c-${randomUUID()}`, name: 'Fixture', phone: '+10000000000', email: 'f@example.test' } });
 
   async function interview(
     subsidiaryId: string,
@@ -62,24 +59,16 @@ async function insertFixture() {
     records: { attempt: number; kind: 'NO_SHOW' | 'LATE_CANCEL'; scheduledStart: string; classification: 'NO_REASON' | 'UNANNOTATED' | 'FORCE_MAJEURE' | null; nextAttempt?: number }[],
     messages: { attempt: number; state: Msg }[],
   ) {
-    const c = await candidate(subsidiaryId);
-    const externalId = `iv-${randomUUID().slice(0, 8)}`;
-    const iv = await h.prisma.interview.create({
-      data: {
-        subsidiaryId,
-        externalId,
-        workflowId: `fixture:${externalId}`,
-        candidateId: c.id,
-        positionId,
-        status: o.status,
-        attempt: o.attempt ?? 1,
-        startsAt: at(o.startsAt),
-        joinUrl: 'https://interview.example.test',
-        channels: o.channels,
-        policy: { ...DEFAULT_POLICY, policyVersion: 1 } as unknown as Prisma.InputJsonValue,
-        outcome: o.outcome ?? null,
-        confirmedAt: at('2026-02-01T00:00:00Z'),
-      },
+    const iv = await createFixtureInterview(h, {
+      subsidiaryId,
+      positionId,
+      status: o.status,
+      attempt: o.attempt ?? 1,
+      startsAt: at(o.startsAt),
+      channels: o.channels,
+      policy: { ...DEFAULT_POLICY, policyVersion: 1 },
+      outcome: o.outcome ?? null,
+      confirmedAt: at('2026-02-01T00:00:00Z'),
     });
     for (const r of records) {
       await h.prisma.noShowRecord.create({

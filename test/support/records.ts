@@ -4,7 +4,9 @@
  * of one's choosing, HR headers for any role.
  */
 import { randomUUID } from 'node:crypto';
+import type { Prisma } from '../../lib/database';
 import type { HrRole } from '../../lib/hr-token';
+import { DEFAULT_POLICY } from '../../domain/policy';
 import { createTenant } from '../../lib/tenants';
 import { confirmedEvent, eventually, hrToken, postEvent, type Harness, type TestTenant } from './harness';
 
@@ -28,6 +30,50 @@ export async function createTestGroup(h: Harness, count: number, policy?: unknow
     subsidiaries.push(t);
   }
   return { groupId: subsidiaries[0]!.groupId, groupName, subsidiaries };
+}
+
+export interface FixtureInterview {
+  subsidiaryId: string;
+  positionId: string;
+  status: Prisma.InterviewCreateInput['status'];
+  startsAt: Date;
+  confirmedAt: Date;
+  channels: string[];
+  attempt?: number;
+  outcome?: string | null;
+  /** The interview's policy snapshot; the default policy unless given. */
+  policy?: unknown;
+  /** The fixture candidate's time zone. */
+  timezone?: string | null;
+}
+
+/**
+ * An interview row written straight into the projection, with a candidate of
+ * its own: for tests of what reads interviews (reports, evidence), not of
+ * the lifecycle that normally writes them.
+ */
+export async function createFixtureInterview(h: Harness, f: FixtureInterview) {
+  const candidate = await h.prisma.candidate.create({
+    data: { subsidiaryId: f.subsidiaryId, externalId: `c-${randomUUID()}`, name: 'Fixture', phone: '+10000000000', email: 'f@example.test', timezone: f.timezone ?? null },
+  });
+  const externalId = `iv-${randomUUID().slice(0, 8)}`;
+  return h.prisma.interview.create({
+    data: {
+      subsidiaryId: f.subsidiaryId,
+      externalId,
+      workflowId: `fixture:${externalId}`,
+      candidateId: candidate.id,
+      positionId: f.positionId,
+      status: f.status,
+      attempt: f.attempt ?? 1,
+      startsAt: f.startsAt,
+      joinUrl: 'https://interview.example.test',
+      channels: f.channels,
+      policy: (f.policy ?? DEFAULT_POLICY) as Prisma.InputJsonValue,
+      outcome: f.outcome ?? null,
+      confirmedAt: f.confirmedAt,
+    },
+  });
 }
 
 export interface CandidateData {
