@@ -8,7 +8,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { lazy, LocationProvider, Route, Router, useLocation } from 'preact-iso';
 import { ApiProblem, currentCsrfToken, loadSession, setLocale, whenSignedOut, type Session } from './api';
 import { Ctx, useConsole } from './context';
-import { browserLocale, translator, type Locale } from './i18n';
+import { browserLocale, translator, type Locale, type MessageKey } from './i18n';
 import { AlertsPage } from './pages/alerts';
 import { DisputesPage } from './pages/disputes';
 import { InterviewPage } from './pages/interview';
@@ -41,6 +41,16 @@ function SignIn(props: { locale: Locale; ended: boolean }) {
   );
 }
 
+/** The header's links, in order; `only` hides one from a session that may not use it. */
+const NAV: Array<{ href: string; label: MessageKey; only?: (s: Session) => boolean }> = [
+  { href: '/console', label: 'navQueue' },
+  { href: '/console/alerts', label: 'navAlerts' },
+  { href: '/console/disputes', label: 'navDisputes' },
+  { href: '/console/candidates', label: 'navLookup' },
+  { href: '/console/reports', label: 'navReports' },
+  { href: '/console/policy', label: 'navPolicy', only: (s) => s.may.groupPolicy },
+];
+
 function Header(props: { onLocale: (l: Locale) => void }) {
   const { t, session, locale } = useConsole();
   const { path } = useLocation();
@@ -52,26 +62,11 @@ function Header(props: { onLocale: (l: Locale) => void }) {
       </a>
       <span class="brand">{t('appName')}</span>
       <nav aria-label={t('mainNav')}>
-        <a href="/console" aria-current={current('/console') ? 'page' : undefined}>
-          {t('navQueue')}
-        </a>
-        <a href="/console/alerts" aria-current={current('/console/alerts') ? 'page' : undefined}>
-          {t('navAlerts')}
-        </a>
-        <a href="/console/disputes" aria-current={current('/console/disputes') ? 'page' : undefined}>
-          {t('navDisputes')}
-        </a>
-        <a href="/console/candidates" aria-current={current('/console/candidates') ? 'page' : undefined}>
-          {t('navLookup')}
-        </a>
-        <a href="/console/reports" aria-current={current('/console/reports') ? 'page' : undefined}>
-          {t('navReports')}
-        </a>
-        {session.may.groupPolicy ? (
-          <a href="/console/policy" aria-current={current('/console/policy') ? 'page' : undefined}>
-            {t('navPolicy')}
+        {NAV.filter((item) => !item.only || item.only(session)).map((item) => (
+          <a key={item.href} href={item.href} aria-current={current(item.href) ? 'page' : undefined}>
+            {t(item.label)}
           </a>
-        ) : null}
+        ))}
       </nav>
       <div class="who">
         <span>{t('signedInAs', { sub: session.name ?? session.sub, role: session.role })}</span>
