@@ -6,7 +6,7 @@
  * transaction (lib/outbound-events.ts): the transactional outbox.
  */
 import { ApplicationFailure, log } from '@temporalio/activity';
-import type { Prisma, PrismaClient } from '../lib/database';
+import { Prisma, type PrismaClient } from '../lib/database';
 import { candidateIdentity } from '../domain/identity';
 import { durationMs, resolvePolicy, type GroupPolicy } from '../domain/policy';
 import { LATE_CANCEL_MS, type Actor, type Classification, type InterviewPlan, type Status } from '../domain/interview';
@@ -16,6 +16,8 @@ import type { CandidateActivityEventData, ConfirmedEventData } from '../domain/p
 import type { AlertKind } from '../domain/outbound-events';
 import { enqueueInterviewEvent } from '../lib/outbound-events';
 import { raiseHrAlert } from '../lib/alerting';
+
+const { sql, join } = Prisma;
 
 
 export function planFromPolicy(interviewId: string, policy: GroupPolicy, channels: string[]): InterviewPlan {
@@ -39,13 +41,48 @@ function eventData<T>(payload: Prisma.JsonValue): T {
   return (payload as unknown as { data: T }).data;
 }
 
+/** A candidate's platform event (a login or a click) from the inbox, with the interview's start. */
+async function candidateEvent(prisma: PrismaClient, eventRowId: string, interviewId: string) {
+  const [row] = await prisma.$queryRaw<Array<{ eventId: string; receivedAt: Date; payload: Prisma.JsonValue; startsAt: Date }>>`
+    SELECT e."eventId", e."receivedAt", e.payload, i."startsAt"
+      FROM "InboundEvent" e, "Interview" i
+     WHERE e.id = ${eventRowId}::uuid AND i.id = ${interviewId}::uuid`;
+  if (!row) throw new Error(`inbound event ${eventRowId} or interview ${interviewId} not found`);
+  return { ...row, data: eventData<CandidateActivityEventData>(row.payload) };
+}
+
 function addDuration(at: Date, iso: string): Date {
   return new Date(at.getTime() + durationMs(iso, 'retention'));
 }
 
-async function setStatus(t: Prisma.TransactionClient, interviewId: string, data: Prisma.InterviewUpdateInput): Promise<void> {
-  await t.interview.update({ where: { id: interviewId }, data });
+/** What a lifecycle step changes on the interview row besides its status. */
+interface InterviewChange {
+  status: Status;
+  attendedAt?: Date;
+  outcome?: string;
+  closedAt?: Date;
+  startsAt?: Date;
+  attempt?: number;
 }
+
+/**
+ * One plain UPDATE: every interview passes here several times. It also takes
+ * the row's lock, so the evidence appended after it in the same transaction
+ * need not (appendEvidence's `rowLocked`).
+ */
+async function setStatus(t: Prisma.TransactionClient, interviewId: string, change: InterviewChange): Promise<void> {
+  const { status, attendedAt, outcome, closedAt, startsAt, attempt } = change;
+  const sets = [sql`status = ${status}::"InterviewStatus"`, sql`"updatedAt" = now()`];
+  if (attendedAt !== undefined) sets.push(sql`"attendedAt" = ${attendedAt}`);
+  if (outcome !== undefined) sets.push(sql`outcome = ${outcome}`);
+  if (closedAt !== undefined) sets.push(sql`"closedAt" = ${closedAt}`);
+  if (startsAt !== undefined) sets.push(sql`"startsAt" = ${startsAt}`);
+  if (attempt !== undefined) sets.push(sql`attempt = ${attempt}`);
+  const updated = await t.$executeRaw`UPDATE "Interview" SET ${join(sets)} WHERE id = ${interviewId}::uuid`;
+  if (updated === 0) throw new Error(`interview ${interviewId} not found`);
+}
+
+const LOCKED = { rowLocked: true } as const;
 
 export interface AcceptConfirmationInput {
   subsidiaryId: string;
@@ -65,78 +102,65 @@ export async function acceptConfirmation(
   identityKey: Buffer,
   input: AcceptConfirmationInput,
 ): Promise<{ plan: InterviewPlan; startsAt: string }> {
-  const event = await prisma.inboundEvent.findUnique({ where: { id: input.confirmationEventId } });
-  if (!event) {
+  const [found] = await prisma.$queryRaw<
+    Array<{ eventId: string; occurredAt: Date; payload: Prisma.JsonValue; policy: Prisma.JsonValue | null; policyVersion: number | null }>
+  >`
+    SELECT e."eventId", e."occurredAt", e.payload, g.policy, g."policyVersion"
+      FROM "InboundEvent" e LEFT JOIN "Group" g ON g.id = ${input.groupId}::uuid
+     WHERE e.id = ${input.confirmationEventId}::uuid`;
+  if (!found) {
     throw ApplicationFailure.nonRetryable(`inbound event ${input.confirmationEventId} not found`, 'MissingEvent');
   }
-  const data = eventData<ConfirmedEventData>(event.payload);
-  const group = await prisma.group.findUniqueOrThrow({ where: { id: input.groupId } });
-  const policy = resolvePolicy(group.policy);
+  if (found.policy === null) throw new Error(`group ${input.groupId} not found`);
+  const data = eventData<ConfirmedEventData>(found.payload);
+  const policy = resolvePolicy(found.policy);
   const channels = data.channels?.length ? [...new Set(data.channels)] : policy.channels;
   const at = new Date(input.at);
-  const identity = candidateIdentity(identityKey, data.candidate);
+  const { candidate, position } = data;
+  const identity = candidateIdentity(identityKey, candidate);
+  const snapshot = JSON.stringify({ ...policy, policyVersion: found.policyVersion });
 
   const interview = await prisma.$transaction(async (t) => {
-    const candidate = await t.candidate.upsert({
-      where: { subsidiaryId_externalId: { subsidiaryId: input.subsidiaryId, externalId: data.candidate.id } },
-      create: {
-        subsidiaryId: input.subsidiaryId,
-        externalId: data.candidate.id,
-        name: data.candidate.name,
-        phone: data.candidate.phone,
-        email: data.candidate.email,
-        ...identity,
-        timezone: data.candidate.timezone ?? null,
-        locale: data.candidate.locale ?? null,
-      },
-      update: {
-        name: data.candidate.name,
-        phone: data.candidate.phone,
-        email: data.candidate.email,
-        ...identity,
-        timezone: data.candidate.timezone ?? null,
-        locale: data.candidate.locale ?? null,
-      },
-    });
-    const position = await t.position.upsert({
-      where: { subsidiaryId_externalId: { subsidiaryId: input.subsidiaryId, externalId: data.position.id } },
-      create: {
-        subsidiaryId: input.subsidiaryId,
-        externalId: data.position.id,
-        title: data.position.title,
-        region: data.position.region ?? null,
-      },
-      update: { title: data.position.title, region: data.position.region ?? null },
-    });
-    const row = await t.interview.upsert({
-      where: { workflowId: input.workflowId },
-      create: {
-        subsidiaryId: input.subsidiaryId,
-        externalId: input.externalInterviewId,
-        workflowId: input.workflowId,
-        candidateId: candidate.id,
-        positionId: position.id,
-        status: 'SCHEDULED',
-        startsAt: new Date(data.startsAt),
-        joinUrl: data.joinUrl,
-        channels,
-        policy: { ...policy, policyVersion: group.policyVersion } as unknown as Prisma.InputJsonValue,
-        confirmedAt: at,
-      },
-      update: {},
-    });
+    // Candidate and position take the platform's latest details; an interview
+    // already there (a retry) is kept as it was first written, policy snapshot included.
+    const [row] = await t.$queryRaw<Array<{ id: string; startsAt: Date; channels: string[]; policy: Prisma.JsonValue }>>`
+      WITH candidate AS (
+        INSERT INTO "Candidate" (id, "subsidiaryId", "externalId", name, phone, email, "phoneHash", "emailHash", timezone, locale, "updatedAt")
+        VALUES (gen_random_uuid(), ${input.subsidiaryId}::uuid, ${candidate.id}, ${candidate.name}, ${candidate.phone}, ${candidate.email},
+                ${identity.phoneHash}, ${identity.emailHash}, ${candidate.timezone ?? null}, ${candidate.locale ?? null}, now())
+        ON CONFLICT ("subsidiaryId", "externalId") DO UPDATE
+          SET name = EXCLUDED.name, phone = EXCLUDED.phone, email = EXCLUDED.email, "phoneHash" = EXCLUDED."phoneHash",
+              "emailHash" = EXCLUDED."emailHash", timezone = EXCLUDED.timezone, locale = EXCLUDED.locale, "updatedAt" = now()
+        RETURNING id
+      ), position AS (
+        INSERT INTO "Position" (id, "subsidiaryId", "externalId", title, region)
+        VALUES (gen_random_uuid(), ${input.subsidiaryId}::uuid, ${position.id}, ${position.title}, ${position.region ?? null})
+        ON CONFLICT ("subsidiaryId", "externalId") DO UPDATE SET title = EXCLUDED.title, region = EXCLUDED.region
+        RETURNING id
+      ), created AS (
+        INSERT INTO "Interview" (id, "subsidiaryId", "externalId", "workflowId", "candidateId", "positionId", status,
+                                 "startsAt", "joinUrl", channels, policy, "confirmedAt", "updatedAt")
+        SELECT gen_random_uuid(), ${input.subsidiaryId}::uuid, ${input.externalInterviewId}, ${input.workflowId}, candidate.id, position.id,
+               'SCHEDULED'::"InterviewStatus", ${new Date(data.startsAt)}, ${data.joinUrl}, ${channels}::text[], ${snapshot}::jsonb, ${at}, now()
+          FROM candidate, position
+        ON CONFLICT ("workflowId") DO NOTHING
+        RETURNING id, "startsAt", channels, policy
+      )
+      SELECT id, "startsAt", channels, policy FROM created
+      UNION ALL
+      SELECT id, "startsAt", channels, policy FROM "Interview" WHERE "workflowId" = ${input.workflowId}`;
+    if (!row) throw new Error(`interview ${input.workflowId} was written meanwhile; the retry reads it`);
     await appendEvidence(t, row.id, [
       {
         key: 'confirmed',
         kind: 'CONFIRMED',
         at,
-        data: { eventId: event.eventId, occurredAt: event.occurredAt.toISOString(), startsAt: data.startsAt, channels },
+        data: { eventId: found.eventId, occurredAt: found.occurredAt.toISOString(), startsAt: data.startsAt, channels },
       },
     ]);
     return row;
   });
-  const snapshot = resolvePolicy(interview.policy);
-  return { plan: planFromPolicy(interview.id, snapshot, interview.channels), startsAt: interview.startsAt.toISOString() };
+  return { plan: planFromPolicy(interview.id, resolvePolicy(interview.policy), interview.channels), startsAt: interview.startsAt.toISOString() };
 }
 
 export interface RecordStatusInput {
@@ -150,9 +174,12 @@ export interface RecordStatusInput {
 export async function recordStatus(prisma: PrismaClient, input: RecordStatusInput) {
   await prisma.$transaction(async (t) => {
     await setStatus(t, input.interviewId, { status: input.status });
-    await appendEvidence(t, input.interviewId, [
-      { key: `${input.attempt}:${input.kind}`, kind: input.kind, at: new Date(input.at), data: { attempt: input.attempt } },
-    ]);
+    await appendEvidence(
+      t,
+      input.interviewId,
+      [{ key: `${input.attempt}:${input.kind}`, kind: input.kind, at: new Date(input.at), data: { attempt: input.attempt } }],
+      LOCKED,
+    );
   });
 }
 
@@ -166,12 +193,11 @@ export interface RecordPlatformEvidenceInput {
 
 /** Link clicks and logins that do not change state, with what the platform reported. */
 export async function recordPlatformEvidence(prisma: PrismaClient, input: RecordPlatformEvidenceInput) {
-  const event = await prisma.inboundEvent.findUniqueOrThrow({ where: { id: input.eventId } });
-  const data = eventData<CandidateActivityEventData>(event.payload);
-  const interview = await prisma.interview.findUniqueOrThrow({ where: { id: input.interviewId } });
+  const event = await candidateEvent(prisma, input.eventId, input.interviewId);
+  const { data } = event;
   const reportedAt = data.at;
   const minutesLate =
-    input.kind === 'LATE_LOGIN' ? Math.round((Date.parse(reportedAt) - interview.startsAt.getTime()) / 60_000) : undefined;
+    input.kind === 'LATE_LOGIN' ? Math.round((Date.parse(reportedAt) - event.startsAt.getTime()) / 60_000) : undefined;
   await prisma.$transaction((t) =>
     appendEvidence(t, input.interviewId, [
       {
@@ -210,8 +236,8 @@ export interface RecordAttendanceInput {
  * interview becomes ATTENDED like any other attendance.
  */
 export async function recordAttendance(prisma: PrismaClient, input: RecordAttendanceInput) {
-  const event = await prisma.inboundEvent.findUniqueOrThrow({ where: { id: input.eventId } });
-  const data = eventData<CandidateActivityEventData>(event.payload);
+  const event = await candidateEvent(prisma, input.eventId, input.interviewId);
+  const { data } = event;
   const at = new Date(input.at);
   const loginAt = new Date(input.loginAt);
   await prisma.$transaction(async (t) => {
@@ -253,7 +279,7 @@ export async function recordAttendance(prisma: PrismaClient, input: RecordAttend
       },
       ...withdrawal,
       { key: `${input.attempt}:ATTENDED`, kind: 'ATTENDED', at, data: { attempt: input.attempt } },
-    ]);
+    ], LOCKED);
     // The login came from the platform's own event.
     await enqueueInterviewEvent(t, { type: 'interview.attended', interviewId: input.interviewId, key: `${input.attempt}:attended`, by: 'platform', at });
   });
@@ -277,46 +303,36 @@ export interface RecordNoShowInput {
 /** The no-show (or late-cancel) record with a summary of the evidence HR will weigh. */
 export async function recordNoShow(prisma: PrismaClient, input: RecordNoShowInput) {
   const at = new Date(input.at);
+  const { interviewId, attempt, kind } = input;
   await prisma.$transaction(async (t) => {
+    await setStatus(t, interviewId, { status: kind === 'NO_SHOW' ? 'NO_SHOW' : 'LATE_CANCELLED' });
+    const [summary] = await t.$queryRaw<Array<{ sent: number; delivered: number; clicks: number }>>`
+      WITH record AS (
+        INSERT INTO "NoShowRecord" (id, "interviewId", attempt, kind, "scheduledStart", "detectedAt")
+        VALUES (gen_random_uuid(), ${interviewId}::uuid, ${attempt}, ${kind}::"RecordKind", ${new Date(input.scheduledStart)}, ${at})
+        ON CONFLICT ("interviewId", attempt) DO NOTHING
+      )
+      SELECT (SELECT count(*) FROM "Notification" WHERE "interviewId" = ${interviewId}::uuid AND attempt = ${attempt} AND status = 'SENT')::int AS sent,
+             (SELECT count(*) FROM "Notification" WHERE "interviewId" = ${interviewId}::uuid AND attempt = ${attempt} AND "deliveryStatus" = 'delivered')::int AS delivered,
+             (SELECT count(*) FROM "Evidence" WHERE "interviewId" = ${interviewId}::uuid AND kind = 'LINK_CLICKED')::int AS clicks`;
+    const recorded: EvidenceEntry = {
+      key: `${attempt}:${kind}_RECORDED`,
+      kind: `${kind}_RECORDED`,
+      at,
+      data: {
+        attempt,
+        scheduledStart: input.scheduledStart,
+        messagesSent: summary!.sent,
+        messagesDelivered: summary!.delivered,
+        linkClicks: summary!.clicks,
+      },
+    };
     // A no-show closes the attendance window; a late cancel happens before it opens.
-    if (input.kind === 'NO_SHOW') {
-      await appendEvidence(t, input.interviewId, [
-        { key: `${input.attempt}:WINDOW_CLOSED`, kind: 'WINDOW_CLOSED', at, data: { attempt: input.attempt } },
-      ]);
-    }
-    await t.noShowRecord.upsert({
-      where: { interviewId_attempt: { interviewId: input.interviewId, attempt: input.attempt } },
-      create: {
-        interviewId: input.interviewId,
-        attempt: input.attempt,
-        kind: input.kind,
-        scheduledStart: new Date(input.scheduledStart),
-        detectedAt: at,
-      },
-      update: {},
-    });
-    const messages = await t.notification.findMany({
-      where: { interviewId: input.interviewId, attempt: input.attempt },
-      select: { point: true, channel: true, status: true, deliveryStatus: true },
-    });
-    const clicks = await t.evidence.count({ where: { interviewId: input.interviewId, kind: 'LINK_CLICKED' } });
-    await setStatus(t, input.interviewId, { status: input.kind === 'NO_SHOW' ? 'NO_SHOW' : 'LATE_CANCELLED' });
-    await appendEvidence(t, input.interviewId, [
-      {
-        key: `${input.attempt}:${input.kind}_RECORDED`,
-        kind: `${input.kind}_RECORDED`,
-        at,
-        data: {
-          attempt: input.attempt,
-          scheduledStart: input.scheduledStart,
-          messagesSent: messages.filter((m) => m.status === 'SENT').length,
-          messagesDelivered: messages.filter((m) => m.deliveryStatus === 'delivered').length,
-          linkClicks: clicks,
-        },
-      },
-    ]);
-    if (input.kind === 'NO_SHOW') {
-      await enqueueInterviewEvent(t, { type: 'interview.no_show', interviewId: input.interviewId, key: `${input.attempt}:no_show`, by: 'system', at });
+    const closed: EvidenceEntry[] =
+      kind === 'NO_SHOW' ? [{ key: `${attempt}:WINDOW_CLOSED`, kind: 'WINDOW_CLOSED', at, data: { attempt } }] : [];
+    await appendEvidence(t, interviewId, [...closed, recorded], LOCKED);
+    if (kind === 'NO_SHOW') {
+      await enqueueInterviewEvent(t, { type: 'interview.no_show', interviewId, key: `${attempt}:no_show`, by: 'system', at });
     }
   });
 }
@@ -361,7 +377,7 @@ export async function recordReschedule(prisma: PrismaClient, input: RecordResche
         at: new Date(input.at),
         data: { attempt: input.attempt, newAttempt: input.newAttempt, from: input.from, to: input.to, by: input.by, ref: input.ref },
       },
-    ]);
+    ], LOCKED);
     await enqueueInterviewEvent(t, {
       type: 'interview.rescheduled',
       interviewId: input.interviewId,
@@ -397,7 +413,7 @@ export async function recordCancellation(prisma: PrismaClient, input: RecordCanc
         at,
         data: { attempt: input.attempt, late: input.late, by: input.by, ref: input.ref },
       },
-    ]);
+    ], LOCKED);
     await enqueueInterviewEvent(t, { type: 'interview.cancelled', interviewId: input.interviewId, key: `cancel:${input.ref}`, by: input.by, at });
   });
 }
@@ -437,7 +453,7 @@ export async function recordAnnotation(prisma: PrismaClient, input: RecordAnnota
         at,
         data: { attempt: input.attempt, classification: input.classification, hrUserId: input.hrUserId, ref: input.ref },
       },
-    ]);
+    ], LOCKED);
     const event = { interviewId: input.interviewId, by: 'hr', at, classification: input.classification } as const;
     await enqueueInterviewEvent(t, { ...event, type: 'interview.classified', key: `annotation:${input.ref}:classified` });
     await enqueueInterviewEvent(t, { ...event, type: 'interview.closed', key: `annotation:${input.ref}:closed` });
@@ -462,7 +478,7 @@ export async function closeUnannotated(prisma: PrismaClient, input: CloseUnannot
     await setStatus(t, input.interviewId, { status: 'CLOSED', outcome: 'UNANNOTATED', closedAt: at });
     await appendEvidence(t, input.interviewId, [
       { key: `${input.attempt}:CLOSED_UNANNOTATED`, kind: 'CLOSED_UNANNOTATED', at, data: { attempt: input.attempt } },
-    ]);
+    ], LOCKED);
     await enqueueInterviewEvent(t, {
       type: 'interview.closed',
       interviewId: input.interviewId,

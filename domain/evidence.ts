@@ -37,8 +37,9 @@ export function evidenceHash(
 
 /**
  * Appends rows to an interview's trail inside the caller's transaction. The
- * interview row is locked first, so concurrent appends (a reminder receipt and
- * a login at the same moment) chain one after the other, never fork.
+ * interview row is locked first (`rowLocked`: the caller's own UPDATE of it
+ * holds the lock), so concurrent appends (a reminder receipt and a login at
+ * the same moment) chain one after the other, never fork.
  *
  * Three statements in plain SQL whatever the number of entries: every message
  * and lifecycle step appends here, and it is the hottest path to the database.
@@ -47,12 +48,16 @@ export async function appendEvidence(
   tx: Prisma.TransactionClient,
   interviewId: string,
   entries: EvidenceEntry[],
+  options: { rowLocked?: boolean } = {},
 ): Promise<number> {
   const keys = entries.map((e) => e.key);
   // The lock is its own statement: a statement that waited for it still reads from the
-  // snapshot it started with, so the trail's head is read by the next one.
-  const locked = await tx.$executeRaw`SELECT 1 FROM "Interview" WHERE id = ${interviewId}::uuid FOR UPDATE`;
-  if (locked === 0) throw new Error(`interview ${interviewId} not found`);
+  // snapshot it started with, so the trail's head is read by the next one. A caller
+  // that has just updated the interview row in this transaction holds the lock already.
+  if (!options.rowLocked) {
+    const locked = await tx.$executeRaw`SELECT 1 FROM "Interview" WHERE id = ${interviewId}::uuid FOR UPDATE`;
+    if (locked === 0) throw new Error(`interview ${interviewId} not found`);
+  }
   const [head] = await tx.$queryRaw<Array<{ seq: number | null; hash: string | null; seen: string[] }>>`
     SELECT last.seq, last.hash,
            ARRAY(SELECT e.key FROM "Evidence" e WHERE e."interviewId" = ${interviewId}::uuid AND e.key = ANY(${keys}::text[])) AS seen

@@ -47,25 +47,36 @@ export async function raiseHrAlert(
   input: { interviewId: string; attempt: number; kind: AlertKind; at: Date },
 ): Promise<boolean> {
   const { interviewId, attempt, kind, at } = input;
-  const existing = await t.hrAlert.findUnique({ where: { interviewId_attempt_kind: { interviewId, attempt, kind } } });
-  if (existing) return false;
-  const alert = await t.hrAlert.create({ data: { interviewId, attempt, kind, createdAt: at } });
-  const interview = await t.interview.findUniqueOrThrow({ where: { id: interviewId }, select: { subsidiaryId: true, policy: true } });
-  const config = await t.alertingConfig.findUnique({ where: { subsidiaryId: interview.subsidiaryId } });
-  if (config && config.emails.length > 0) {
-    await t.alertEmail.createMany({ data: config.emails.map((email) => ({ alertId: alert.id, email, locale: config.locale })) });
-  }
-  const record = await t.noShowRecord.findUnique({ where: { interviewId_attempt: { interviewId, attempt } }, select: { detectedAt: true } });
+  // One statement: every no-show raises one, inside the workflow's transaction.
+  const [alert] = await t.$queryRaw<Array<{ id: string; emails: number; policy: Prisma.JsonValue; detectedAt: Date | null }>>`
+    WITH alert AS (
+      INSERT INTO "HrAlert" (id, "interviewId", attempt, kind, "createdAt")
+      VALUES (gen_random_uuid(), ${interviewId}::uuid, ${attempt}, ${kind}, ${at})
+      ON CONFLICT ("interviewId", attempt, kind) DO NOTHING
+      RETURNING id
+    ), config AS (
+      SELECT c.emails, c.locale FROM "AlertingConfig" c JOIN "Interview" i ON i."subsidiaryId" = c."subsidiaryId"
+       WHERE i.id = ${interviewId}::uuid
+    ), mail AS (
+      INSERT INTO "AlertEmail" (id, "alertId", email, locale)
+      SELECT gen_random_uuid(), alert.id, email, config.locale FROM alert, config, unnest(config.emails) AS email
+    )
+    SELECT alert.id, COALESCE((SELECT cardinality(emails) FROM config), 0)::int AS emails, i.policy, r."detectedAt"
+      FROM alert
+      JOIN "Interview" i ON i.id = ${interviewId}::uuid
+      LEFT JOIN "NoShowRecord" r ON r."interviewId" = i.id AND r.attempt = ${attempt}`;
+  if (!alert) return false;
   await appendEvidence(t, interviewId, [
-    { key: `${attempt}:HR_ALERTED:${kind}`, kind: 'HR_ALERTED', at, data: { attempt, alert: kind, alertId: alert.id, emails: config?.emails.length ?? 0 } },
+    { key: `${attempt}:HR_ALERTED:${kind}`, kind: 'HR_ALERTED', at, data: { attempt, alert: kind, alertId: alert.id, emails: alert.emails } },
   ]);
+  const deadline = alert.detectedAt === null ? null : classificationDeadline(alert.detectedAt, alert.policy);
   await enqueueInterviewEvent(t, {
     type: 'hr.alert',
     interviewId,
     key: `${attempt}:hr_alert:${kind}`,
     by: 'system',
     at,
-    alert: { id: alert.id, kind, classificationDeadline: record ? classificationDeadline(record.detectedAt, interview.policy) : null },
+    alert: { id: alert.id, kind, classificationDeadline: deadline },
   });
   return true;
 }
