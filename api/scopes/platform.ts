@@ -58,12 +58,16 @@ export async function authenticatePlatform(
   if (Math.abs(now / 1000 - t) > SIGNATURE_TOLERANCE_S) {
     throw new ApiError(401, 'stale_signature', `x-signature timestamp is more than ${SIGNATURE_TOLERANCE_S / 60} minutes from now`);
   }
-  const client = await prisma.apiClient.findUnique({ where: { id: keyId }, include: { subsidiary: true } });
+  // Plain SQL: every platform event passes here.
+  const [client] = await prisma.$queryRaw<Array<{ id: string; subsidiaryId: string; groupId: string; status: string; secretEncrypted: string }>>`
+    SELECT c.id, c."subsidiaryId", s."groupId", c.status::text AS status, c."secretEncrypted"
+      FROM "ApiClient" c JOIN "Subsidiary" s ON s.id = c."subsidiaryId"
+     WHERE c.id = ${keyId}`;
   if (!client) throw new ApiError(401, 'unknown_api_key', 'x-api-key is not a known key');
   if (client.status !== 'ACTIVE') throw new ApiError(401, 'revoked_api_key', 'x-api-key has been revoked');
   const expected = signPayload(decryptSecret(masterKey, client.secretEncrypted), t, req.rawBody ?? '');
   if (!safeEqualHex(expected, v1)) throw new ApiError(401, 'bad_signature', 'x-signature does not match the body');
-  return { apiClientId: client.id, subsidiaryId: client.subsidiaryId, groupId: client.subsidiary.groupId };
+  return { apiClientId: client.id, subsidiaryId: client.subsidiaryId, groupId: client.groupId };
 }
 
 const platformScope: FastifyPluginAsync = async (app) => {
