@@ -217,8 +217,47 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     return { title: text, markdown: text, text };
   }
 
+  /** A delivery with its event and endpoint, in one plain read: every event passes here. */
+  async function readDelivery(id: string) {
+    const [row] = await prisma.$queryRaw<
+      Array<{
+        attempts: number;
+        publicId: string;
+        type: string;
+        occurredAt: Date;
+        data: Prisma.JsonValue;
+        alertId: string | null;
+        endpointId: string;
+        urlEncrypted: string;
+        format: string;
+        secretEncrypted: string | null;
+        previousSecretEncrypted: string | null;
+        previousSecretExpiresAt: Date | null;
+      }>
+    >`
+      SELECT d.attempts, ev."publicId", ev.type, ev."occurredAt", ev.data, ev."alertId"::text AS "alertId",
+             ep.id AS "endpointId", ep."urlEncrypted", ep.format, ep."secretEncrypted", ep."previousSecretEncrypted", ep."previousSecretExpiresAt"
+        FROM "WebhookDelivery" d
+        JOIN "OutboundEvent" ev ON ev.id = d."eventId"
+        JOIN "WebhookEndpoint" ep ON ep.id = d."endpointId"
+       WHERE d.id = ${id}::uuid`;
+    if (!row) throw new Error(`webhook delivery ${id} not found`);
+    return {
+      attempts: row.attempts,
+      event: { publicId: row.publicId, type: row.type, occurredAt: row.occurredAt, data: row.data, alertId: row.alertId },
+      endpoint: {
+        id: row.endpointId,
+        urlEncrypted: row.urlEncrypted,
+        format: row.format,
+        secretEncrypted: row.secretEncrypted,
+        previousSecretEncrypted: row.previousSecretEncrypted,
+        previousSecretExpiresAt: row.previousSecretExpiresAt,
+      },
+    };
+  }
+
   async function deliver(id: string): Promise<void> {
-    const d = await prisma.webhookDelivery.findUniqueOrThrow({ where: { id }, include: { event: true, endpoint: true } });
+    const d = await readDelivery(id);
     const { endpoint, event } = d;
     const now = new Date();
     const url = decryptSecret(deps.masterKey, endpoint.urlEncrypted);
@@ -239,22 +278,20 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const delivered = result.outcome === 'success';
     const delay = delivered ? null : nextAttemptDelay(config.retryScheduleMs, attempts);
     const status = delivered ? 'DELIVERED' : delay === null ? 'FAILED' : 'PENDING';
+    const finished = new Date();
     await prisma.$transaction(async (t) => {
-      await t.webhookAttempt.create({
-        data: { deliveryId: id, at: now, outcome: result.outcome, statusCode: result.statusCode, error: result.error, durationMs: Date.now() - started },
-      });
-      await t.webhookDelivery.update({
-        where: { id },
-        data: {
-          status,
-          attempts,
-          leaseUntil: null,
-          lastStatusCode: result.statusCode,
-          lastError: result.error,
-          ...(delivered ? { deliveredAt: new Date() } : {}),
-          ...(delay !== null ? { nextAttemptAt: new Date(Date.now() + delay) } : {}),
-        },
-      });
+      // The attempt's log row and the delivery's new state in one statement: every event passes here.
+      await t.$executeRaw`
+        WITH attempt AS (
+          INSERT INTO "WebhookAttempt" ("deliveryId", at, outcome, "statusCode", error, "durationMs")
+          VALUES (${id}::uuid, ${now}, ${result.outcome}, ${result.statusCode}, ${result.error}, ${finished.getTime() - started})
+        )
+        UPDATE "WebhookDelivery"
+           SET status = ${status}::"DeliveryStatus", attempts = ${attempts}, "leaseUntil" = NULL,
+               "lastStatusCode" = ${result.statusCode}, "lastError" = ${result.error},
+               "deliveredAt" = ${delivered ? finished : null}::timestamptz,
+               "nextAttemptAt" = COALESCE(${delay === null ? null : new Date(finished.getTime() + delay)}::timestamptz, "nextAttemptAt")
+         WHERE id = ${id}::uuid`;
       if (result.outcome === 'gone') {
         await t.webhookEndpoint.update({ where: { id: endpoint.id }, data: { disabledAt: new Date(), disabledReason: 'the receiver answered 410 Gone' } });
       }
