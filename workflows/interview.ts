@@ -152,7 +152,9 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
 
   const setStatus = (s: Status) => {
     status = s;
-    upsertSearchAttributes([{ key: InterviewStatus, value: s }]);
+    // The start (the API's, or a continue-as-new's, which keeps them) already carries SCHEDULED:
+    // an upsert is an event in the history and a visibility write on the server.
+    if (workflowInfo().typedSearchAttributes.get(InterviewStatus) !== s) upsertSearchAttributes([{ key: InterviewStatus, value: s }]);
   };
   const setNext = (step: string, at: number | null) => {
     next = { step, at: at === null ? null : new Date(at).toISOString() };
