@@ -302,18 +302,6 @@ export async function abandonMessage(prisma: PrismaClient, input: SendMessageInp
   });
 }
 
-/**
- * The message's own short link to its interview and attempt (lib/short-links.ts):
- * the same code on every retry of this notification, its hash stored once.
- */
-async function messageLink(prisma: PrismaClient, links: ShortLinks, row: Pick<Notification, 'id' | 'interviewId' | 'attempt'>): Promise<string> {
-  const code = shortLinkCode(links.masterKey, row.id);
-  await prisma.$executeRaw`
-    INSERT INTO "SelfServiceLink" ("codeHash", "interviewId", attempt, "notificationId")
-    VALUES (${hashShortCode(code)}, ${row.interviewId}::uuid, ${row.attempt}, ${row.id}::uuid)
-    ON CONFLICT ("codeHash") DO NOTHING`;
-  return shortLinkUrl(links.publicUrl, code);
-}
 
 /** What a message is written from: the interview, its candidate, position and company, and how often it moved. */
 interface MessageFacts {
@@ -332,20 +320,49 @@ interface MessageFacts {
   moves: number;
 }
 
-/** One statement: every send reads these, and it is the send path's most frequent read. */
-async function messageFacts(prisma: PrismaClient, interviewId: string): Promise<MessageFacts> {
-  const [facts] = await prisma.$queryRaw<MessageFacts[]>`
-    SELECT i.id, i.status::text AS status, i.policy, i."startsAt", i."joinUrl",
+/**
+ * The message's notification row, written or (on a retry) read back, and what
+ * the message is written from, in one statement: every send starts here.
+ */
+async function notificationWithFacts(prisma: PrismaClient, input: SendMessageInput): Promise<{ row: Notification; interview: MessageFacts }> {
+  // The no-op update makes RETURNING give the existing row on a retry.
+  const [found] = await prisma.$queryRaw<Array<Notification & Omit<MessageFacts, 'id' | 'status'> & { interviewStatus: string }>>`
+    WITH n AS (
+      INSERT INTO "Notification" (id, "interviewId", attempt, point, channel, "dueAt")
+      VALUES (gen_random_uuid(), ${input.interviewId}::uuid, ${input.attempt}, ${input.point}, ${input.channel}, ${new Date(input.dueAt)})
+      ON CONFLICT ("interviewId", attempt, point, channel) DO UPDATE SET attempt = EXCLUDED.attempt
+      RETURNING id, "interviewId", attempt, point, channel, "dueAt", status::text AS status, transport, body, "providerMessageId",
+                "attemptedAt", "sentAt", "deliveryStatus", "deliveredAt", error
+    )
+    SELECT n.*, i.status::text AS "interviewStatus", i.policy, i."startsAt", i."joinUrl",
            c.name AS "candidateName", c.phone, c.email, c.timezone, c.locale,
            p.title AS "positionTitle", s.name AS company,
            (SELECT count(*)::int FROM "Evidence" e WHERE e."interviewId" = i.id AND e.kind = 'RESCHEDULED') AS moves
-      FROM "Interview" i
+      FROM n
+      JOIN "Interview" i ON i.id = n."interviewId"
       JOIN "Candidate" c ON c.id = i."candidateId"
       JOIN "Position" p ON p.id = i."positionId"
-      JOIN "Subsidiary" s ON s.id = i."subsidiaryId"
-     WHERE i.id = ${interviewId}::uuid`;
-  if (!facts) throw new Error(`interview ${interviewId} not found`);
-  return facts;
+      JOIN "Subsidiary" s ON s.id = i."subsidiaryId"`;
+  if (!found) throw new Error(`interview ${input.interviewId} not found`);
+  const { interviewStatus, policy, startsAt, joinUrl, candidateName, phone, email, timezone, locale, positionTitle, company, moves, ...row } = found;
+  return {
+    row: row as Notification,
+    interview: {
+      id: row.interviewId,
+      status: interviewStatus,
+      policy,
+      startsAt,
+      joinUrl,
+      candidateName,
+      phone,
+      email,
+      timezone,
+      locale,
+      positionTitle,
+      company,
+      moves,
+    },
+  };
 }
 
 /**
@@ -383,20 +400,14 @@ export async function sendMessage(deps: MessageDeps, input: SendMessageInput): P
   // process's clock (no skew with the server's). Not from currentAttemptScheduledTimestampMs:
   // on the rate-limited channel queues an attempt can wait minutes between being scheduled and starting.
   const stopBy = Date.now() + Context.current().info.startToCloseTimeoutMs - DEADLINE_MARGIN_MS;
-  const key = { interviewId: input.interviewId, attempt: input.attempt, point: input.point, channel: input.channel };
-  // The no-op update makes RETURNING give the existing row on a retry.
-  const [row] = await prisma.$queryRaw<Notification[]>`
-    INSERT INTO "Notification" (id, "interviewId", attempt, point, channel, "dueAt")
-    VALUES (gen_random_uuid(), ${key.interviewId}::uuid, ${key.attempt}, ${key.point}, ${key.channel}, ${new Date(input.dueAt)})
-    ON CONFLICT ("interviewId", attempt, point, channel) DO UPDATE SET attempt = EXCLUDED.attempt
-    RETURNING id, "interviewId", attempt, point, channel, "dueAt", status::text AS status, transport, body, "providerMessageId",
-              "attemptedAt", "sentAt", "deliveryStatus", "deliveredAt", error`;
-  if (!row) throw new Error('the notification row was neither written nor found');
+  const { row, interview } = await notificationWithFacts(prisma, input);
   if (row.status === 'SENT') return alreadySent(prisma, input, row);
   if (row.status === 'FAILED') return { outcome: 'REJECTED', notificationId: row.id, channel: input.channel };
 
-  const interview = await messageFacts(prisma, input.interviewId);
-  const selfServiceUrl = await messageLink(prisma, links, row);
+  // The message's own short link to its interview and attempt (lib/short-links.ts): the
+  // same code on every retry of this notification, its hash stored with the claim below.
+  const linkCode = shortLinkCode(links.masterKey, row.id);
+  const selfServiceUrl = shortLinkUrl(links.publicUrl, linkCode);
   const rendered = renderMessage({
     point: input.point,
     channel: input.channel,
@@ -428,8 +439,15 @@ export async function sendMessage(deps: MessageDeps, input: SendMessageInput): P
 
   // Claims the send: only a row still pending goes to the provider, so an attempt that
   // outlived the workflow's deadline sends nothing once abandonMessage has ended the row.
-  // The first attempt's time stays: a later lookup searches from it.
+  // The first attempt's time stays: a later lookup searches from it. The link is stored in
+  // the same statement, so a message can reach the provider only with its link stored
+  // (which is why a message found at the provider above needs no insert).
   const claimed = await prisma.$executeRaw`
+    WITH link AS (
+      INSERT INTO "SelfServiceLink" ("codeHash", "interviewId", attempt, "notificationId")
+      VALUES (${hashShortCode(linkCode)}, ${row.interviewId}::uuid, ${row.attempt}, ${row.id}::uuid)
+      ON CONFLICT ("codeHash") DO NOTHING
+    )
     UPDATE "Notification" SET "attemptedAt" = ${row.attemptedAt ?? new Date()}, body = ${rendered.body}
      WHERE id = ${row.id}::uuid AND status = 'PENDING'`;
   if (claimed === 0) {
