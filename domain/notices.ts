@@ -21,3 +21,18 @@ export function isNotice(point: string): boolean {
 }
 
 export const isMovedNotice = (point: string): boolean => point.startsWith('moved-');
+
+/** The message that acknowledges a new interview, sent when it is confirmed. */
+export const CONFIRMATION = 'confirmation';
+
+/**
+ * The order a backlog of sends drains in (Temporal's task queue priority key,
+ * 1 first). A reminder is due at a moment and of no use after the start, so
+ * it goes ahead of a notice of a change, which goes ahead of the confirmation
+ * of a new interview: a platform's burst of new interviews must not make the
+ * reminders due meanwhile late.
+ */
+export function sendPriority(point: string): 1 | 2 | 3 {
+  if (point === CONFIRMATION) return 3;
+  return isNotice(point) ? 2 : 1;
+}

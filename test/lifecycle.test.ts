@@ -2,6 +2,7 @@
  * Whole lifecycles on the real Temporal dev server and PostgreSQL, with a
  * policy that runs them in seconds, checked in the database.
  */
+import { defaultPayloadConverter } from '@temporalio/common';
 import { verifyChain } from '../domain/evidence';
 import { candidateEvent, confirmedEvent, createTestTenant, eventually, FAST_POLICY, postEvent, startHarness, type Harness } from './support/harness';
 
@@ -52,6 +53,18 @@ test('an interview whose candidate logs in ends ATTENDED, with every reminder se
   expect(kinds.filter((k) => k === 'MESSAGE_SENT')).toHaveLength(6);
   expect(kinds.slice(-3)).toEqual(['WINDOW_OPENED', 'LOGIN', 'ATTENDED']);
   expect(await h.prisma.noShowRecord.count({ where: { interviewId: interview.id } })).toBe(0);
+
+  // A backlog of sends drains reminders before confirmations: each send asks Temporal for its point's priority.
+  const history = await h.client.workflow.getHandle(interview.workflowId).fetchHistory();
+  const priorities = (history.events ?? [])
+    .map((e) => e.activityTaskScheduledEventAttributes)
+    .filter((a) => a?.activityType?.name === 'sendMessage')
+    .map((a) => {
+      const input = defaultPayloadConverter.fromPayload<{ point: string; channel: string }>(a!.input!.payloads![0]!);
+      return `${input.point}/${input.channel}:${a!.priority?.priorityKey}`;
+    })
+    .sort();
+  expect(priorities).toEqual(['PT2S/email:1', 'PT2S/sms:1', 'PT4S/email:1', 'PT4S/sms:1', 'confirmation/email:3', 'confirmation/sms:3']);
 }, 40_000);
 
 test('an interview nobody logs in to becomes a NO_SHOW with its record, evidence and an HR alert; past reminders are skipped', async () => {

@@ -46,7 +46,7 @@ import {
 import type { createLifecycleActivities } from '../activities/lifecycle';
 import type { SendMessageInput, SendResult, createMessageActivities } from '../activities/messages';
 import { FALLBACK_ORDER, channelTaskQueue } from '../domain/channels';
-import { CANCELLED_NOTICE, NOTICE_DEADLINE_MS, RECORD_NOTICE, isNotice, movedNotice } from '../domain/notices';
+import { CANCELLED_NOTICE, CONFIRMATION, NOTICE_DEADLINE_MS, RECORD_NOTICE, isNotice, movedNotice, sendPriority } from '../domain/notices';
 import { AWAITING_CLASSIFICATION, OPEN_STATUSES, isUpcoming, type InterviewPlan, type Status } from '../domain/interview';
 import {
   INVALID_TRANSITION,
@@ -96,14 +96,16 @@ const db = proxyLocalActivities<DbSteps>({ startToCloseTimeout: '30s', retry: RE
 /**
  * Sends on the channel's own task queue, whose workers hold the provider's
  * rate limit (workers/worker.ts); the queue is named after this workflow's
- * own. Retries stop at the deadline (scheduleToCloseTimeout).
+ * own. Retries stop at the deadline (scheduleToCloseTimeout). A backlog
+ * drains by the point's priority (domain/notices.ts sendPriority).
  */
-const sendsOn = (channel: string, deadlineMs: number) =>
+const sendsOn = (channel: string, point: string, deadlineMs: number) =>
   proxyActivities<Sends>({
     startToCloseTimeout: '60s',
     scheduleToCloseTimeout: deadlineMs,
     retry: RETRY,
     taskQueue: channelTaskQueue(workflowInfo().taskQueue, channel),
+    priority: { priorityKey: sendPriority(point) },
   });
 
 /** A validated change waiting for the run loop; `refused` says why it no longer applies once the loop got to it. */
@@ -280,7 +282,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
     // A notice of a change is of use after it: it gets its own deadline.
     const deadlineMs = isNotice(point) ? NOTICE_DEADLINE_MS : Math.max(startsAt - Date.now(), 1000);
     try {
-      return await sendsOn(channel, deadlineMs).sendMessage(message);
+      return await sendsOn(channel, point, deadlineMs).sendMessage(message);
     } catch (err) {
       // Past the deadline the server ends the activity with its last failure (retry state TIMEOUT),
       // or with a TimeoutFailure when an attempt was still running.
@@ -502,7 +504,7 @@ export async function interviewWorkflow(input: InterviewInput): Promise<Status> 
     pending = planReminders(startsAt, accepted.plan.reminders, workflowInfo().startTime.getTime());
     plan = accepted.plan;
     setStatus('SCHEDULED');
-    await sendAll('confirmation', Date.now());
+    await sendAll(CONFIRMATION, Date.now());
   } else {
     setStatus('SCHEDULED');
     notice = input.carried?.notice ?? null;
