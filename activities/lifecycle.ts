@@ -65,11 +65,7 @@ interface InterviewChange {
   attempt?: number;
 }
 
-/**
- * One plain UPDATE: every interview passes here several times. It also takes
- * the row's lock, so the evidence appended after it in the same transaction
- * need not (appendEvidence's `rowLocked`).
- */
+/** One plain UPDATE: every interview passes here several times. */
 async function setStatus(t: Prisma.TransactionClient, interviewId: string, change: InterviewChange): Promise<void> {
   const { status, attendedAt, outcome, closedAt, startsAt, attempt } = change;
   const sets = [sql`status = ${status}::"InterviewStatus"`, sql`"updatedAt" = now()`];
@@ -81,8 +77,6 @@ async function setStatus(t: Prisma.TransactionClient, interviewId: string, chang
   const updated = await t.$executeRaw`UPDATE "Interview" SET ${join(sets)} WHERE id = ${interviewId}::uuid`;
   if (updated === 0) throw new Error(`interview ${interviewId} not found`);
 }
-
-const LOCKED = { rowLocked: true } as const;
 
 export interface AcceptConfirmationInput {
   subsidiaryId: string;
@@ -174,12 +168,9 @@ export interface RecordStatusInput {
 export async function recordStatus(prisma: PrismaClient, input: RecordStatusInput) {
   await prisma.$transaction(async (t) => {
     await setStatus(t, input.interviewId, { status: input.status });
-    await appendEvidence(
-      t,
-      input.interviewId,
-      [{ key: `${input.attempt}:${input.kind}`, kind: input.kind, at: new Date(input.at), data: { attempt: input.attempt } }],
-      LOCKED,
-    );
+    await appendEvidence(t, input.interviewId, [
+      { key: `${input.attempt}:${input.kind}`, kind: input.kind, at: new Date(input.at), data: { attempt: input.attempt } },
+    ]);
   });
 }
 
@@ -279,7 +270,7 @@ export async function recordAttendance(prisma: PrismaClient, input: RecordAttend
       },
       ...withdrawal,
       { key: `${input.attempt}:ATTENDED`, kind: 'ATTENDED', at, data: { attempt: input.attempt } },
-    ], LOCKED);
+    ]);
     // The login came from the platform's own event.
     await enqueueInterviewEvent(t, { type: 'interview.attended', interviewId: input.interviewId, key: `${input.attempt}:attended`, by: 'platform', at });
   });
@@ -330,7 +321,7 @@ export async function recordNoShow(prisma: PrismaClient, input: RecordNoShowInpu
     // A no-show closes the attendance window; a late cancel happens before it opens.
     const closed: EvidenceEntry[] =
       kind === 'NO_SHOW' ? [{ key: `${attempt}:WINDOW_CLOSED`, kind: 'WINDOW_CLOSED', at, data: { attempt } }] : [];
-    await appendEvidence(t, interviewId, [...closed, recorded], LOCKED);
+    await appendEvidence(t, interviewId, [...closed, recorded]);
     if (kind === 'NO_SHOW') {
       await enqueueInterviewEvent(t, { type: 'interview.no_show', interviewId, key: `${attempt}:no_show`, by: 'system', at });
     }
@@ -377,7 +368,7 @@ export async function recordReschedule(prisma: PrismaClient, input: RecordResche
         at: new Date(input.at),
         data: { attempt: input.attempt, newAttempt: input.newAttempt, from: input.from, to: input.to, by: input.by, ref: input.ref },
       },
-    ], LOCKED);
+    ]);
     await enqueueInterviewEvent(t, {
       type: 'interview.rescheduled',
       interviewId: input.interviewId,
@@ -413,7 +404,7 @@ export async function recordCancellation(prisma: PrismaClient, input: RecordCanc
         at,
         data: { attempt: input.attempt, late: input.late, by: input.by, ref: input.ref },
       },
-    ], LOCKED);
+    ]);
     await enqueueInterviewEvent(t, { type: 'interview.cancelled', interviewId: input.interviewId, key: `cancel:${input.ref}`, by: input.by, at });
   });
 }
@@ -453,7 +444,7 @@ export async function recordAnnotation(prisma: PrismaClient, input: RecordAnnota
         at,
         data: { attempt: input.attempt, classification: input.classification, hrUserId: input.hrUserId, ref: input.ref },
       },
-    ], LOCKED);
+    ]);
     const event = { interviewId: input.interviewId, by: 'hr', at, classification: input.classification } as const;
     await enqueueInterviewEvent(t, { ...event, type: 'interview.classified', key: `annotation:${input.ref}:classified` });
     await enqueueInterviewEvent(t, { ...event, type: 'interview.closed', key: `annotation:${input.ref}:closed` });
@@ -478,7 +469,7 @@ export async function closeUnannotated(prisma: PrismaClient, input: CloseUnannot
     await setStatus(t, input.interviewId, { status: 'CLOSED', outcome: 'UNANNOTATED', closedAt: at });
     await appendEvidence(t, input.interviewId, [
       { key: `${input.attempt}:CLOSED_UNANNOTATED`, kind: 'CLOSED_UNANNOTATED', at, data: { attempt: input.attempt } },
-    ], LOCKED);
+    ]);
     await enqueueInterviewEvent(t, {
       type: 'interview.closed',
       interviewId: input.interviewId,

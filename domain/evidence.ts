@@ -3,10 +3,8 @@
  * of the one before, so a disputed record can show it was not altered.
  */
 import { createHash } from 'node:crypto';
-import { Prisma } from '../lib/database';
+import type { Prisma } from '../lib/database';
 import { canonicalJson } from './canonical-json';
-
-const { sql, join } = Prisma;
 
 /** The hash before the first row of a trail. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -36,49 +34,57 @@ export function evidenceHash(
 }
 
 /**
- * Appends rows to an interview's trail inside the caller's transaction. The
- * interview row is locked first (`rowLocked`: the caller's own UPDATE of it
- * holds the lock), so concurrent appends (a reminder receipt and a login at
- * the same moment) chain one after the other, never fork.
- *
- * Three statements in plain SQL whatever the number of entries: every message
- * and lifecycle step appends here, and it is the hottest path to the database.
+ * What a row's hash covers, up to its seq: canonical JSON sorts the keys, so
+ * `seq` comes last and SQL can finish the content once it knows the seq.
+ * Written apart from evidenceHash, which verifyChain uses, so that a row
+ * hashed in SQL is checked by an independent construction.
  */
-export async function appendEvidence(
-  tx: Prisma.TransactionClient,
-  interviewId: string,
-  entries: EvidenceEntry[],
-  options: { rowLocked?: boolean } = {},
-): Promise<number> {
-  const keys = entries.map((e) => e.key);
-  // The lock is its own statement: a statement that waited for it still reads from the
-  // snapshot it started with, so the trail's head is read by the next one. A caller
-  // that has just updated the interview row in this transaction holds the lock already.
-  if (!options.rowLocked) {
-    const locked = await tx.$executeRaw`SELECT 1 FROM "Interview" WHERE id = ${interviewId}::uuid FOR UPDATE`;
-    if (locked === 0) throw new Error(`interview ${interviewId} not found`);
-  }
-  const [head] = await tx.$queryRaw<Array<{ seq: number | null; hash: string | null; seen: string[] }>>`
-    SELECT last.seq, last.hash,
-           ARRAY(SELECT e.key FROM "Evidence" e WHERE e."interviewId" = ${interviewId}::uuid AND e.key = ANY(${keys}::text[])) AS seen
-      FROM (SELECT 1) one
-      LEFT JOIN LATERAL (SELECT seq, hash FROM "Evidence" WHERE "interviewId" = ${interviewId}::uuid ORDER BY seq DESC LIMIT 1) last ON true`;
-  if (!head) throw new Error(`interview ${interviewId} not found`);
-  const seen = new Set(head.seen);
-  let seq = head.seq ?? 0;
-  let prevHash = head.hash ?? GENESIS_HASH;
-  const rows: Prisma.Sql[] = [];
+function contentUpToSeq(row: { interviewId: string; key: string; kind: string; at: Date; data: unknown }): string {
+  const rest = canonicalJson({ interviewId: row.interviewId, key: row.key, kind: row.kind, at: row.at.toISOString(), data: row.data });
+  return `${rest.slice(0, -1)},"seq":`;
+}
+
+/**
+ * Appends rows to an interview's trail, one statement per entry, inside the
+ * caller's transaction or on their own. The trail's head (seq, hash and the
+ * hash before it) lives on the interview row, and each statement advances it
+ * with an UPDATE, which waits for any other append to that interview and then
+ * reads the head that append left: concurrent appends (a reminder receipt and
+ * a login at the same moment) chain one after the other, never fork. The new
+ * row's hash is computed in that UPDATE, in SQL, from the canonical JSON the
+ * application built (contentUpToSeq) and the seq it gets.
+ *
+ * A key already in the trail adds nothing (a retried step). Two appends of the
+ * same key at the same moment cannot both see the other's row; the second
+ * fails on the (interviewId, key) unique index and its caller retries.
+ */
+export async function appendEvidence(db: Prisma.TransactionClient, interviewId: string, entries: EvidenceEntry[]): Promise<number> {
+  let added = 0;
+  const keys = new Set<string>();
   for (const e of entries) {
-    if (seen.has(e.key)) continue;
-    seen.add(e.key);
-    seq += 1;
-    const hash = evidenceHash(prevHash, { interviewId, seq, key: e.key, kind: e.kind, at: e.at, data: e.data });
-    rows.push(sql`(${interviewId}::uuid, ${seq}, ${e.key}, ${e.kind}, ${e.at}, ${JSON.stringify(e.data)}::jsonb, ${prevHash}, ${hash})`);
-    prevHash = hash;
+    if (keys.has(e.key)) continue;
+    keys.add(e.key);
+    const upToSeq = contentUpToSeq({ interviewId, key: e.key, kind: e.kind, at: e.at, data: e.data });
+    const [result] = await db.$queryRaw<Array<{ added: number; found: boolean }>>`
+      WITH head AS (
+        UPDATE "Interview"
+           SET "evidenceSeq" = "evidenceSeq" + 1,
+               "evidencePrevHash" = "evidenceHash",
+               "evidenceHash" = encode(sha256(convert_to(
+                 "evidenceHash" || chr(10) || ${upToSeq}::text || ("evidenceSeq" + 1)::text || '}', 'UTF8')), 'hex')
+         WHERE id = ${interviewId}::uuid
+           AND NOT EXISTS (SELECT 1 FROM "Evidence" WHERE "interviewId" = ${interviewId}::uuid AND key = ${e.key})
+        RETURNING "evidenceSeq" AS seq, "evidencePrevHash" AS prev, "evidenceHash" AS hash
+      ), appended AS (
+        INSERT INTO "Evidence" ("interviewId", seq, key, kind, at, data, "prevHash", hash)
+        SELECT ${interviewId}::uuid, seq, ${e.key}, ${e.kind}, ${e.at}, ${JSON.stringify(e.data)}::jsonb, prev, hash FROM head
+        RETURNING 1
+      )
+      SELECT (SELECT count(*) FROM appended)::int AS added, EXISTS (SELECT 1 FROM "Interview" WHERE id = ${interviewId}::uuid) AS found`;
+    if (!result?.found) throw new Error(`interview ${interviewId} not found`);
+    added += result.added;
   }
-  if (rows.length === 0) return 0;
-  await tx.$executeRaw`INSERT INTO "Evidence" ("interviewId", seq, key, kind, at, data, "prevHash", hash) VALUES ${join(rows)}`;
-  return rows.length;
+  return added;
 }
 
 /**

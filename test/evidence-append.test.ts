@@ -36,3 +36,31 @@ test('concurrent appends to one trail each take the next seq, and the chain veri
   expect(trail.map((e) => e.seq)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
   expect(verifyChain(trail)).toEqual({ ok: true });
 });
+
+test('rows hashed in SQL verify with any text in them, and a key already in the trail adds nothing', async () => {
+  const { subsidiaryId } = await createTestTenant(h);
+  const position = await h.prisma.position.create({ data: { subsidiaryId, externalId: `p-${randomUUID()}`, title: 'Fixture' } });
+  const iv = await createFixtureInterview(h, {
+    subsidiaryId,
+    positionId: position.id,
+    status: 'SCHEDULED',
+    startsAt: new Date(Date.now() + 86400_000),
+    channels: ['sms'],
+    confirmedAt: new Date(),
+  });
+  const entries = [
+    { key: 'zh', kind: 'LINK_CLICKED', at: new Date(), data: { userAgent: '微信 "浏览器"\n\\ 😀', n: 1.5, nested: { b: [1, null, true], a: 'é' } } },
+    { key: 'plain', kind: 'LOGIN', at: new Date(), data: {} },
+  ];
+  expect(await h.prisma.$transaction((tx) => appendEvidence(tx, iv.id, entries))).toBe(2);
+  expect(await h.prisma.$transaction((tx) => appendEvidence(tx, iv.id, [...entries, { key: 'plain', kind: 'LOGIN', at: new Date(), data: {} }]))).toBe(0);
+  const trail = await h.prisma.evidence.findMany({ where: { interviewId: iv.id }, orderBy: { seq: 'asc' } });
+  expect(trail.map((e) => e.key)).toEqual(['zh', 'plain']);
+  expect(verifyChain(trail)).toEqual({ ok: true });
+  const head = await h.prisma.interview.findUniqueOrThrow({ where: { id: iv.id } });
+  expect({ seq: head.evidenceSeq, hash: head.evidenceHash, prev: head.evidencePrevHash }).toEqual({ seq: 2, hash: trail[1]!.hash, prev: trail[0]!.hash });
+});
+
+test('an append to an interview that does not exist fails', async () => {
+  await expect(h.prisma.$transaction((tx) => appendEvidence(tx, randomUUID(), [{ key: 'k', kind: 'LOGIN', at: new Date(), data: {} }]))).rejects.toThrow(/not found/);
+});
