@@ -5,7 +5,6 @@
  */
 import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Prisma } from '../../lib/database';
 import { canonicalJson } from '../../domain/canonical-json';
 import { interviewWorkflowId } from '../../domain/interview';
 import { eventTimeProblem, recordLoginAfterDecision } from '../../domain/logins';
