@@ -303,9 +303,11 @@ export async function recordNoShow(prisma: PrismaClient, input: RecordNoShowInpu
         VALUES (gen_random_uuid(), ${interviewId}::uuid, ${attempt}, ${kind}::"RecordKind", ${new Date(input.scheduledStart)}, ${at})
         ON CONFLICT ("interviewId", attempt) DO NOTHING
       )
-      SELECT (SELECT count(*) FROM "Notification" WHERE "interviewId" = ${interviewId}::uuid AND attempt = ${attempt} AND status = 'SENT')::int AS sent,
-             (SELECT count(*) FROM "Notification" WHERE "interviewId" = ${interviewId}::uuid AND attempt = ${attempt} AND "deliveryStatus" = 'delivered')::int AS delivered,
-             (SELECT count(*) FROM "Evidence" WHERE "interviewId" = ${interviewId}::uuid AND kind = 'LINK_CLICKED')::int AS clicks`;
+      SELECT count(*) FILTER (WHERE n.status = 'SENT')::int AS sent,
+             count(*) FILTER (WHERE n."deliveryStatus" = 'delivered')::int AS delivered,
+             (SELECT count(*) FROM "Evidence" WHERE "interviewId" = ${interviewId}::uuid AND kind = 'LINK_CLICKED')::int AS clicks
+        FROM "Notification" n
+       WHERE n."interviewId" = ${interviewId}::uuid AND n.attempt = ${attempt}`;
     const recorded: EvidenceEntry = {
       key: `${attempt}:${kind}_RECORDED`,
       kind: `${kind}_RECORDED`,
