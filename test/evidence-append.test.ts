@@ -16,10 +16,11 @@ afterAll(async () => {
   await h?.close();
 });
 
-test('concurrent appends to one trail each take the next seq, and the chain verifies', async () => {
+/** A scheduled interview of a fresh tenant, with an empty trail. */
+async function fixtureInterview() {
   const { subsidiaryId } = await createTestTenant(h);
   const position = await h.prisma.position.create({ data: { subsidiaryId, externalId: `p-${randomUUID()}`, title: 'Fixture' } });
-  const iv = await createFixtureInterview(h, {
+  return createFixtureInterview(h, {
     subsidiaryId,
     positionId: position.id,
     status: 'SCHEDULED',
@@ -27,6 +28,10 @@ test('concurrent appends to one trail each take the next seq, and the chain veri
     channels: ['sms'],
     confirmedAt: new Date(),
   });
+}
+
+test('concurrent appends to one trail each take the next seq, and the chain verifies', async () => {
+  const iv = await fixtureInterview();
   await Promise.all(
     Array.from({ length: 12 }, (_, i) =>
       h.prisma.$transaction((tx) => appendEvidence(tx, iv.id, [{ key: `k${i}`, kind: 'LINK_CLICKED', at: new Date(), data: { n: i } }])),
@@ -38,16 +43,7 @@ test('concurrent appends to one trail each take the next seq, and the chain veri
 });
 
 test('rows hashed in SQL verify with any text in them, and a key already in the trail adds nothing', async () => {
-  const { subsidiaryId } = await createTestTenant(h);
-  const position = await h.prisma.position.create({ data: { subsidiaryId, externalId: `p-${randomUUID()}`, title: 'Fixture' } });
-  const iv = await createFixtureInterview(h, {
-    subsidiaryId,
-    positionId: position.id,
-    status: 'SCHEDULED',
-    startsAt: new Date(Date.now() + 86400_000),
-    channels: ['sms'],
-    confirmedAt: new Date(),
-  });
+  const iv = await fixtureInterview();
   const entries = [
     { key: 'zh', kind: 'LINK_CLICKED', at: new Date(), data: { userAgent: '微信 "浏览器"\n\\ 😀', n: 1.5, nested: { b: [1, null, true], a: 'é' } } },
     { key: 'plain', kind: 'LOGIN', at: new Date(), data: {} },
