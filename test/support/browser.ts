@@ -61,7 +61,7 @@ export function describeWithBrowser(name: string, body: () => void): void {
   }
   recordSkip(suite);
   console.warn(`\n*** BROWSER TESTS SKIPPED: ${suite} (${problem}). Install the browser with: ${INSTALL_COMMAND} ***\n`);
-  // Outside CI only: the notice above says how to install the browser.
+  // Skipped because no Chromium is installed here (outside CI only; under CI the suite fails instead).
   describe.skip(`${name} [skipped: no Chromium found (${problem})]`, body);
 }
 
