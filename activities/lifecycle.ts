@@ -189,24 +189,22 @@ export async function recordPlatformEvidence(prisma: PrismaClient, input: Record
   const reportedAt = data.at;
   const minutesLate =
     input.kind === 'LATE_LOGIN' ? Math.round((Date.parse(reportedAt) - event.startsAt.getTime()) / 60_000) : undefined;
-  await prisma.$transaction((t) =>
-    appendEvidence(t, input.interviewId, [
-      {
-        key: `event:${event.eventId}`,
-        kind: input.kind,
-        at: new Date(input.at),
-        data: {
-          attempt: input.attempt,
-          eventId: event.eventId,
-          reportedAt,
-          receivedAt: event.receivedAt.toISOString(),
-          ip: data.ip,
-          userAgent: data.userAgent,
-          minutesLate,
-        },
+  await appendEvidence(prisma, input.interviewId, [
+    {
+      key: `event:${event.eventId}`,
+      kind: input.kind,
+      at: new Date(input.at),
+      data: {
+        attempt: input.attempt,
+        eventId: event.eventId,
+        reportedAt,
+        receivedAt: event.receivedAt.toISOString(),
+        ip: data.ip,
+        userAgent: data.userAgent,
+        minutesLate,
       },
-    ]),
-  );
+    },
+  ]);
 }
 
 export interface RecordAttendanceInput {

@@ -8,15 +8,14 @@
  *
  * Once the provider accepted a message it is sent, whatever the bookkeeping
  * does next. Usually the row is marked SENT and its MESSAGE_SENT evidence
- * appended in one transaction. Under load that interactive transaction fails
- * (no connection within its wait, or over its timeout), and an activity that
- * threw then would be retried by Temporal, find the row still pending and send
- * again (SendGrid cannot be asked whether it has the message). So then the
- * acceptance is recorded by one plain statement, tried again in this attempt
- * with a short backoff until it lands or the attempt's deadline is near; the
- * evidence, derived from the row, is appended after it in its own
- * transaction. If that fails the activity throws, and the retry finds the row
- * SENT, completes the evidence from it and sends nothing.
+ * appended by one statement. When the database fails it (a connection lost,
+ * none free within the pool's wait), an activity that threw then would be
+ * retried by Temporal, find the row still pending and send again (SendGrid
+ * cannot be asked whether it has the message). So then the acceptance is
+ * recorded on its own, tried again in this attempt with a short backoff until
+ * it lands or the attempt's deadline is near; the evidence, derived from the
+ * row, is appended after it. If that fails the activity throws, and the retry
+ * finds the row SENT, completes the evidence from it and sends nothing.
  *
  * A retry of a message that was attempted but never marked SENT first checks
  * whether the provider got it anyway: the provider id a delivery receipt
@@ -36,16 +35,17 @@
  * A provider's refusal for good (errors.ts) ends the row as FAILED with a
  * MESSAGE_REJECTED evidence row and the outcome REJECTED, on which the
  * workflow tries the next channel; a transient failure is thrown, and
- * Temporal retries the activity with backoff. A refusal is still recorded in
- * one transaction: a retry after it failed would only be refused again.
+ * Temporal retries the activity with backoff. A refusal and its evidence are
+ * one statement, with no fallback: a retry after it failed would only be
+ * refused again.
  */
 import { setTimeout } from 'node:timers/promises';
 import { Context, log } from '@temporalio/activity';
-import type { Notification, PrismaClient } from '../lib/database';
+import { Prisma, type Notification, type PrismaClient } from '../lib/database';
 import { durationMs, resolvePolicy } from '../domain/policy';
 import { CANCELLED_NOTICE, RECORD_NOTICE, isNotice } from '../domain/notices';
 import { contestUntil } from '../domain/self-service';
-import { appendEvidence, type EvidenceEntry } from '../domain/evidence';
+import { appendEvidence, appendEvidenceWith, type EvidenceEntry } from '../domain/evidence';
 import type { FailureReason } from '../domain/message-failures';
 import { ProviderError, type ProviderFailure } from './messaging/errors';
 import { quietHoursDecision } from './messaging/quiet-hours';
@@ -156,15 +156,15 @@ function sentEvidence(row: SentRow, fallbackFor: string | undefined, recoveredBy
 
 /** A message whose row is SENT: its evidence is made complete (a no-op when it is), and nothing is sent. */
 async function alreadySent(prisma: PrismaClient, input: SendMessageInput, row: SentRow): Promise<SendResult> {
-  await prisma.$transaction((t) => appendEvidence(t, input.interviewId, [sentEvidence(row, input.fallbackFor)]));
+  await appendEvidence(prisma, input.interviewId, [sentEvidence(row, input.fallbackFor)]);
   return { outcome: 'ALREADY_SENT', notificationId: row.id, channel: input.channel };
 }
 
 /**
  * Records a message the provider accepted (see the header). Usually the row
- * and its evidence commit together, so that no reader sees a SENT row
- * without its evidence. When that transaction fails, the acceptance is
- * written on its own, tried until it lands (until `stopBy`, shortly before
+ * and its evidence are written by one statement, so that no reader sees a
+ * SENT row without its evidence. When that statement fails, the acceptance
+ * is written on its own, tried until it lands (until `stopBy`, shortly before
  * this attempt's deadline), and the evidence after it.
  */
 async function markSent(
@@ -181,25 +181,19 @@ async function markSent(
   // Any row not SENT yet: a PENDING one (a receipt may have filled its provider id
   // and delivery columns; the latter are left alone), or one the workflow abandoned
   // while this attempt was in flight (abandonMessage). A row already SENT keeps its record.
-  const markRow = async (db: Pick<PrismaClient, '$executeRaw'>) => ({
-    count: await db.$executeRaw`
-      UPDATE "Notification"
-         SET status = 'SENT', error = NULL, transport = ${written.transport}, "providerMessageId" = ${written.providerMessageId}, "sentAt" = ${written.sentAt}
-       WHERE id = ${row.id}::uuid AND status <> 'SENT'`,
-  });
+  const markRow = Prisma.sql`
+    UPDATE "Notification"
+       SET status = 'SENT', error = NULL, transport = ${written.transport}, "providerMessageId" = ${written.providerMessageId}, "sentAt" = ${written.sentAt}
+     WHERE id = ${row.id}::uuid AND status <> 'SENT'`;
 
   let marked: number;
   try {
-    marked = await prisma.$transaction(async (t) => {
-      const { count } = await markRow(t);
-      if (count > 0) await appendEvidence(t, input.interviewId, [entry]);
-      return count;
-    });
+    marked = (await appendEvidenceWith(prisma, input.interviewId, entry, markRow)).changed;
   } catch (err) {
     log.warn('recording a sent message failed; recording its acceptance on its own', { ...ids, error: errorCode(err) });
-    marked = (await untilWritten('recording an accepted message', ids, stopBy, () => markRow(prisma))).count;
+    marked = await untilWritten('recording an accepted message', ids, stopBy, () => prisma.$executeRaw(markRow));
     // Thrown on failure: the retry finds the row SENT and completes the evidence (alreadySent).
-    if (marked > 0) await prisma.$transaction((t) => appendEvidence(t, input.interviewId, [entry]));
+    if (marked > 0) await appendEvidence(prisma, input.interviewId, [entry]);
   }
   if (marked === 0) {
     log.warn('message accepted for a row already marked SENT; its record stands', ids);
@@ -209,39 +203,32 @@ async function markSent(
 }
 
 async function markRejected(prisma: PrismaClient, input: SendMessageInput, notificationId: string, failure: ProviderFailure): Promise<SendResult> {
-  const at = new Date();
-  await prisma.$transaction(async (t) => {
-    // Only a pending row: one the workflow abandoned meanwhile keeps that outcome.
-    const { count } = await t.notification.updateMany({
-      where: { id: notificationId, status: 'PENDING' },
+  const error = `${failure.provider} ${failure.reason}${failure.code ? ` (${failure.code})` : ''}: ${failure.message}`;
+  // Only a pending row: one the workflow abandoned meanwhile keeps that outcome.
+  // Same key as MESSAGE_SENT: a message has one outcome, and FAILED is final for its row.
+  await appendEvidenceWith(
+    prisma,
+    input.interviewId,
+    {
+      key: `message:${input.attempt}:${input.point}:${input.channel}`,
+      kind: 'MESSAGE_REJECTED',
+      at: new Date(),
       data: {
-        status: 'FAILED',
+        attempt: input.attempt,
+        notificationId,
+        point: input.point,
+        channel: input.channel,
+        dueAt: input.dueAt,
         transport: failure.provider,
-        error: `${failure.provider} ${failure.reason}${failure.code ? ` (${failure.code})` : ''}: ${failure.message}`,
+        reason: failure.reason,
+        code: failure.code,
+        httpStatus: failure.httpStatus,
+        fallbackFor: input.fallbackFor,
       },
-    });
-    if (count === 0) return;
-    // Same key as MESSAGE_SENT: a message has one outcome, and FAILED is final for its row.
-    await appendEvidence(t, input.interviewId, [
-      {
-        key: `message:${input.attempt}:${input.point}:${input.channel}`,
-        kind: 'MESSAGE_REJECTED',
-        at,
-        data: {
-          attempt: input.attempt,
-          notificationId,
-          point: input.point,
-          channel: input.channel,
-          dueAt: input.dueAt,
-          transport: failure.provider,
-          reason: failure.reason,
-          code: failure.code,
-          httpStatus: failure.httpStatus,
-          fallbackFor: input.fallbackFor,
-        },
-      },
-    ]);
-  });
+    },
+    Prisma.sql`UPDATE "Notification" SET status = 'FAILED', transport = ${failure.provider}, error = ${error}
+                WHERE id = ${notificationId}::uuid AND status = 'PENDING'`,
+  );
   return { outcome: 'REJECTED', notificationId, channel: input.channel, reason: failure.reason };
 }
 
@@ -499,24 +486,22 @@ export async function planQuietHours(prisma: PrismaClient, input: PlanQuietHours
   const dueAt = new Date(input.dueAt);
   const decision = quietHoursDecision(dueAt, new Date(input.startsAt), quiet, interview.candidate.timezone);
   if (decision.decision !== 'OUTSIDE') {
-    await prisma.$transaction((t) =>
-      appendEvidence(t, input.interviewId, [
-        {
-          key: `quiet:${input.attempt}:${input.point}:${input.dueAt}`,
-          kind: decision.decision === 'DEFERRED' ? 'REMINDER_DEFERRED' : 'REMINDER_IN_QUIET_HOURS',
-          at: new Date(),
-          data: {
-            attempt: input.attempt,
-            point: input.point,
-            dueAt: input.dueAt,
-            sendAt: decision.sendAt.toISOString(),
-            quietEndsAt: decision.quietEndsAt.toISOString(),
-            quietHours: quiet,
-            startsAt: input.startsAt,
-          },
+    await appendEvidence(prisma, input.interviewId, [
+      {
+        key: `quiet:${input.attempt}:${input.point}:${input.dueAt}`,
+        kind: decision.decision === 'DEFERRED' ? 'REMINDER_DEFERRED' : 'REMINDER_IN_QUIET_HOURS',
+        at: new Date(),
+        data: {
+          attempt: input.attempt,
+          point: input.point,
+          dueAt: input.dueAt,
+          sendAt: decision.sendAt.toISOString(),
+          quietEndsAt: decision.quietEndsAt.toISOString(),
+          quietHours: quiet,
+          startsAt: input.startsAt,
         },
-      ]),
-    );
+      },
+    ]);
   }
   return { sendAt: decision.sendAt.toISOString() };
 }

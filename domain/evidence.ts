@@ -3,7 +3,7 @@
  * of the one before, so a disputed record can show it was not altered.
  */
 import { createHash } from 'node:crypto';
-import type { Prisma } from '../lib/database';
+import { Prisma } from '../lib/database';
 import { canonicalJson } from './canonical-json';
 
 /** The hash before the first row of a trail. */
@@ -64,27 +64,57 @@ export async function appendEvidence(db: Prisma.TransactionClient, interviewId: 
   for (const e of entries) {
     if (keys.has(e.key)) continue;
     keys.add(e.key);
-    const upToSeq = contentUpToSeq({ interviewId, key: e.key, kind: e.kind, at: e.at, data: e.data });
-    const [result] = await db.$queryRaw<Array<{ added: number; found: boolean }>>`
-      WITH head AS (
-        UPDATE "Interview"
-           SET "evidenceSeq" = "evidenceSeq" + 1,
-               "evidencePrevHash" = "evidenceHash",
-               "evidenceHash" = encode(sha256(convert_to(
-                 "evidenceHash" || chr(10) || ${upToSeq}::text || ("evidenceSeq" + 1)::text || '}', 'UTF8')), 'hex')
-         WHERE id = ${interviewId}::uuid
-           AND NOT EXISTS (SELECT 1 FROM "Evidence" WHERE "interviewId" = ${interviewId}::uuid AND key = ${e.key})
-        RETURNING "evidenceSeq" AS seq, "evidencePrevHash" AS prev, "evidenceHash" AS hash
-      ), appended AS (
-        INSERT INTO "Evidence" ("interviewId", seq, key, kind, at, data, "prevHash", hash)
-        SELECT ${interviewId}::uuid, seq, ${e.key}, ${e.kind}, ${e.at}, ${JSON.stringify(e.data)}::jsonb, prev, hash FROM head
-        RETURNING 1
-      )
-      SELECT (SELECT count(*) FROM appended)::int AS added, EXISTS (SELECT 1 FROM "Interview" WHERE id = ${interviewId}::uuid) AS found`;
-    if (!result?.found) throw new Error(`interview ${interviewId} not found`);
-    added += result.added;
+    added += (await appendStatement(db, interviewId, e, Prisma.sql`SELECT 1`)).added;
   }
   return added;
+}
+
+/**
+ * Runs `change` (an UPDATE or INSERT, without RETURNING) and, when it touched
+ * a row, appends `entry`: one statement, so both happen or neither, without a
+ * transaction around them. This is how a state change and its evidence are
+ * written together on hot paths (a message marked SENT and its MESSAGE_SENT).
+ * `changed` counts the rows `change` touched. `change` must not update the
+ * Interview row: the append updates it too, and PostgreSQL applies only one
+ * of two updates of a row in one statement.
+ */
+export async function appendEvidenceWith(
+  db: Prisma.TransactionClient,
+  interviewId: string,
+  entry: EvidenceEntry,
+  change: Prisma.Sql,
+): Promise<{ changed: number; added: number }> {
+  return appendStatement(db, interviewId, entry, Prisma.sql`${change} RETURNING 1`);
+}
+
+/** One entry's append, done only if `gate` (a query) returns a row. */
+async function appendStatement(
+  db: Prisma.TransactionClient,
+  interviewId: string,
+  e: EvidenceEntry,
+  gate: Prisma.Sql,
+): Promise<{ changed: number; added: number }> {
+  const upToSeq = contentUpToSeq({ interviewId, key: e.key, kind: e.kind, at: e.at, data: e.data });
+  const [result] = await db.$queryRaw<Array<{ changed: number; added: number; found: boolean }>>`
+    WITH gate AS (${gate}), head AS (
+      UPDATE "Interview"
+         SET "evidenceSeq" = "evidenceSeq" + 1,
+             "evidencePrevHash" = "evidenceHash",
+             "evidenceHash" = encode(sha256(convert_to(
+               "evidenceHash" || chr(10) || ${upToSeq}::text || ("evidenceSeq" + 1)::text || '}', 'UTF8')), 'hex')
+       WHERE id = ${interviewId}::uuid
+         AND EXISTS (SELECT 1 FROM gate)
+         AND NOT EXISTS (SELECT 1 FROM "Evidence" WHERE "interviewId" = ${interviewId}::uuid AND key = ${e.key})
+      RETURNING "evidenceSeq" AS seq, "evidencePrevHash" AS prev, "evidenceHash" AS hash
+    ), appended AS (
+      INSERT INTO "Evidence" ("interviewId", seq, key, kind, at, data, "prevHash", hash)
+      SELECT ${interviewId}::uuid, seq, ${e.key}, ${e.kind}, ${e.at}, ${JSON.stringify(e.data)}::jsonb, prev, hash FROM head
+      RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM gate)::int AS changed, (SELECT count(*) FROM appended)::int AS added,
+           EXISTS (SELECT 1 FROM "Interview" WHERE id = ${interviewId}::uuid) AS found`;
+  if (!result?.found) throw new Error(`interview ${interviewId} not found`);
+  return { changed: result.changed, added: result.added };
 }
 
 /**

@@ -4,7 +4,8 @@
  * its own seq and the chain verifies.
  */
 import { randomUUID } from 'node:crypto';
-import { appendEvidence, verifyChain } from '../domain/evidence';
+import { Prisma } from '../lib/database';
+import { appendEvidence, appendEvidenceWith, verifyChain } from '../domain/evidence';
 import { createTestTenant, startHarness, type Harness } from './support/harness';
 import { createFixtureInterview } from './support/records';
 
@@ -59,4 +60,31 @@ test('rows hashed in SQL verify with any text in them, and a key already in the 
 
 test('an append to an interview that does not exist fails', async () => {
   await expect(h.prisma.$transaction((tx) => appendEvidence(tx, randomUUID(), [{ key: 'k', kind: 'LOGIN', at: new Date(), data: {} }]))).rejects.toThrow(/not found/);
+});
+
+test('a change written with its entry: the entry only when the change touched a row, and neither when the entry fails', async () => {
+  const iv = await fixtureInterview();
+  const rename = (name: string, onlyIf: string) =>
+    Prisma.sql`UPDATE "Candidate" SET name = ${name} WHERE id = ${iv.candidateId}::uuid AND name = ${onlyIf}`;
+  const candidateName = async () => (await h.prisma.candidate.findUniqueOrThrow({ where: { id: iv.candidateId } })).name;
+  const before = await candidateName();
+
+  expect(await appendEvidenceWith(h.prisma, iv.id, { key: 'none', kind: 'LOGIN', at: new Date(), data: {} }, rename('A', 'not the name'))).toEqual({ changed: 0, added: 0 });
+  expect(await appendEvidenceWith(h.prisma, iv.id, { key: 'renamed', kind: 'LOGIN', at: new Date(), data: {} }, rename('A', before))).toEqual({ changed: 1, added: 1 });
+  expect(await candidateName()).toBe('A');
+
+  await h.prisma.$executeRawUnsafe(`
+    CREATE FUNCTION test_refuse_evidence() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN IF NEW.kind = 'REFUSED' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$`);
+  await h.prisma.$executeRawUnsafe(`CREATE TRIGGER test_refuse_evidence BEFORE INSERT ON "Evidence" FOR EACH ROW EXECUTE FUNCTION test_refuse_evidence()`);
+  try {
+    await expect(appendEvidenceWith(h.prisma, iv.id, { key: 'refused', kind: 'REFUSED', at: new Date(), data: {} }, rename('B', 'A'))).rejects.toThrow(/refused by the test/);
+  } finally {
+    await h.prisma.$executeRawUnsafe(`DROP TRIGGER test_refuse_evidence ON "Evidence"`);
+    await h.prisma.$executeRawUnsafe(`DROP FUNCTION test_refuse_evidence()`);
+  }
+  expect(await candidateName()).toBe('A');
+  const trail = await h.prisma.evidence.findMany({ where: { interviewId: iv.id }, orderBy: { seq: 'asc' } });
+  expect(trail.map((e) => e.key)).toEqual(['renamed']);
+  expect(verifyChain(trail)).toEqual({ ok: true });
 });
