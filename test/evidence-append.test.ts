@@ -1,7 +1,8 @@
 /**
  * Appends to one interview's evidence trail at the same moment (a receipt,
  * a candidate's dispute, a login) chain one after the other: every row gets
- * its own seq and the chain verifies.
+ * its own seq and the chain verifies. A change written with its entry
+ * (appendEvidenceWith) lands with it or not at all.
  */
 import { randomUUID } from 'node:crypto';
 import { Prisma } from '../lib/database';
